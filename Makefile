@@ -1,0 +1,50 @@
+# elearn: `make run` serves a demo on http://127.0.0.1:5000; `make test` runs every check.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test lint pytest css db-check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed ## Set everything up, load the demo and serve it
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: $(BIN)/.installed ## Serve with gunicorn (2 workers), as in production
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+
+lint: $(BIN)/.installed-test ## ruff (check and format) and bandit
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet -c pyproject.toml -r elearn
+
+pytest: $(BIN)/.installed-test ## The test suite alone
+	$(BIN)/pytest
+
+test: lint pytest ## Every check: lint, then the whole test suite
+
+db-check: $(BIN)/.installed ## Fail if the models have changes with no migration
+	$(FLASK) db check
+
+css: ## Rebuild static/css from frontend/scss (needs npm)
+	sh frontend/build.sh
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,95 @@
+"""elearn: the Community Safety Team's e-learning platform. `create_app()` builds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from elearn.config import PROJECT_DIR, Config
+from elearn.extensions import csrf, db, limiter, login_manager, migrate
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config()
+    config.check()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(config.INSTANCE_DIR),
+    )
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _configure_templates(app)
+    _init_extensions(app)
+    _load_content(app)
+    _register_blueprints(app)
+
+    from elearn import cli, security
+
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_DIR / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from elearn import filters
+
+    if app.testing:
+        app.jinja_env.undefined = filters.StrictNameUndefined
+    WTFormsHelpers(app)
+    filters.init_app(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from elearn.database import init_database
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+
+def _load_content(app: Flask) -> None:
+    """Read, validate and render the courses once; refuse to start on invalid content."""
+    from elearn.courses.catalogue import CATALOGUE_KEY
+    from elearn.courses.loader import load_catalogue
+
+    app.extensions[CATALOGUE_KEY] = load_catalogue(
+        app.config["ELEARN_CONTENT_DIR"], lambda slug: f"/courses/{slug}/images"
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from elearn.auth.views import bp as auth_bp
+    from elearn.courses.views import bp as courses_bp
+    from elearn.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp)

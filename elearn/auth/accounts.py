@@ -1,0 +1,51 @@
+"""Account rules: finding people, signing in, and password reset tokens."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from elearn.extensions import db
+from elearn.models import User, normalise_email
+
+RESET_SALT = "elearn.password-reset"
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (the same for every failure)."""
+    user = find_user(email)
+    if user is None or not user.active:
+        # Hash anyway so a missing account takes as long as a wrong password.
+        generate_password_hash(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    return (user.password_hash or "none")[-16:]
+
+
+def reset_token(user: User) -> str:
+    """A signed token that stops working once the password changes (single use)."""
+    return _serializer().dumps({"user": user.id, "pw": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user

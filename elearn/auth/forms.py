@@ -1,0 +1,89 @@
+"""Account forms, rendered with GOV.UK Frontend widgets."""
+
+from elearn.forms import Form
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+
+def email_field(label: str = "Email address") -> EmailField:
+    return EmailField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+        ],
+    )
+
+
+def new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        widget=GovPasswordInput(),
+        description=f"Use at least {MIN_PASSWORD_LENGTH} characters. A few unrelated words "
+        "make a strong password that is easy to remember.",
+        validators=[
+            InputRequired(message="Enter a new password"),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Password must be between {MIN_PASSWORD_LENGTH} and "
+                f"{MAX_PASSWORD_LENGTH} characters",
+            ),
+        ],
+    )
+
+
+def confirm_field() -> PasswordField:
+    return PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired(message="Confirm your new password"),
+            EqualTo("password", message="Passwords do not match"),
+        ],
+    )
+
+
+class SignInForm(Form):
+    email = email_field()
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password")],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ResetRequestForm(Form):
+    email = email_field()
+    submit = SubmitField("Send reset link", widget=GovSubmitInput())
+
+
+class ResetPasswordForm(Form):
+    password = new_password_field("New password")
+    confirm = confirm_field()
+    submit = SubmitField("Save new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    password = new_password_field("New password")
+    confirm = confirm_field()
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ConfirmForm(Form):
+    """An empty form: a button that makes a CSRF-protected POST (sign out, for example)."""

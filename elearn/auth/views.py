@@ -1,0 +1,139 @@
+"""Routes for signing in and out, and for passwords."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from elearn import audit
+from elearn.auth import accounts
+from elearn.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignInForm,
+)
+from elearn.extensions import db, limiter, login_manager
+from elearn.mail import send_mail
+from elearn.models import User, utcnow
+
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_LIMIT = "10 per minute;50 per hour"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("courses.my_training")
+
+
+def start_session(user: User) -> None:
+    """A fresh session for a fresh sign-in, so a planted session id is worthless."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    user.last_signed_in_at = utcnow()
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("courses.my_training"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = safe_next(request.args.get("next"))
+            start_session(user)
+            audit.record("signed_in", user, actor_id=user.id)
+            db.session.commit()
+            return redirect(target)
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        user.end_other_sessions()
+        audit.record("signed_out", user)
+        db.session.commit()
+        logout_user()
+        flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is not None and user.active:
+            link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
+            send_mail(user.email, "Reset your elearn password", "password_reset", user=user,
+                      link=link)  # fmt: skip
+            audit.record("password_reset_requested", user, actor_id=user.id)
+            db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/request_reset.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.end_other_sessions()
+        audit.record("password_reset", user, actor_id=user.id)
+        db.session.commit()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if not user.check_password(form.current_password.data):
+            form.current_password.errors.append("Your current password is not right")
+        else:
+            user.set_password(form.password.data)
+            user.end_other_sessions()
+            audit.record("password_changed", user)
+            db.session.commit()
+            start_session(user)
+            db.session.commit()
+            flash("Your password has been changed. Other devices have been signed out.",
+                  "success")  # fmt: skip
+            return redirect(url_for("courses.my_training"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,72 @@
+"""flask commands: content check, create-admin, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from elearn.courses.catalogue import current_catalogue
+from elearn.courses.loader import ContentInvalid, load_catalogue
+
+
+@click.group("content")
+def content_group():
+    """Course content in content/."""
+
+
+@content_group.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def content_check(path: Path | None):
+    """Validate the course content and list every problem with file and line."""
+    try:
+        if path is None:
+            catalogue = current_catalogue()  # loaded and validated at start-up
+        else:
+            catalogue = load_catalogue(path, lambda slug: f"/courses/{slug}/images")
+    except ContentInvalid as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1) from None
+    modules = sum(len(course.modules) for course in catalogue)
+    questions = sum(len(m.questions) for course in catalogue for m in course.modules)
+    click.echo(f"Content is valid: {len(catalogue)} courses, {modules} modules, "
+               f"{questions} quiz questions.")  # fmt: skip
+    for course in catalogue:
+        click.echo(f"  {course.slug} (version {course.version}): {course.title}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", prompt="Full name", help="The admin's full name.")
+@click.password_option(help="The admin's password (asked for when left out).")
+def create_admin(email: str, name: str, password: str):
+    """Create a CST admin, or make an existing user one."""
+    from elearn.admin.operations import PasswordTooShort, create_admin_user
+
+    try:
+        user, created = create_admin_user(email, name, password)
+    except PasswordTooShort as error:
+        raise click.BadParameter(str(error), param_hint="password") from None
+    verb = "Created" if created else "Promoted"
+    click.echo(f"{verb} CST admin {user.email}.")
+
+
+@click.command("demo")
+def demo():
+    """Load a demo organisation, manager, two learners and a CST admin."""
+    from elearn.admin.demo import load_demo
+
+    if current_app.config["ELEARN_ENV"] == "production":
+        raise click.ClickException("The demo is not loaded in production.")
+    accounts = load_demo()
+    click.echo("Demo loaded. Sign in at " + current_app.config["ELEARN_BASE_URL"] + "/sign-in")
+    for role, email, password in accounts:
+        click.echo(f"  {role:<10} {email:<32} password: {password}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(content_group)
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)

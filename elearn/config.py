@@ -1,0 +1,116 @@
+"""Settings from environment variables, with safe defaults for the embedded set-up.
+
+This is the only module that reads the environment. `create_app()` picks a class
+and copies its attributes into `app.config`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("ELEARN_INSTANCE_DIR", PROJECT_DIR / "instance"))
+
+
+def database_url(url: str | None, instance_dir: Path) -> str:
+    """The SQLAlchemy URL for DATABASE_URL, using psycopg 3 for PostgreSQL."""
+    if not url:
+        return f"sqlite:///{instance_dir / 'elearn.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ (embedded set-up)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for running elearn; every value can come from the environment."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.ELEARN_ENV = env.get("ELEARN_ENV", "development")
+        self.INSTANCE_DIR = INSTANCE_DIR
+        self.SECRET_KEY = _secret_key(INSTANCE_DIR)
+        self.SQLALCHEMY_DATABASE_URI = database_url(env.get("DATABASE_URL"), INSTANCE_DIR)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.ELEARN_CONTENT_DIR = Path(env.get("ELEARN_CONTENT_DIR", PROJECT_DIR / "content"))
+        self.ELEARN_BASE_URL = env.get("ELEARN_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.ELEARN_ISSUER = env.get(
+            "ELEARN_ISSUER", "Community Safety Team, City of London Corporation"
+        )
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "")
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", True)
+        self.MAIL_FROM = env.get("MAIL_FROM", "elearn <no-reply@localhost>")
+        self.MAIL_DIR = INSTANCE_DIR / "mail"
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.SESSION_COOKIE_SECURE = self.ELEARN_BASE_URL.startswith("https://")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_NAME = "elearn_session"
+        self.PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.PASSWORD_RESET_MAX_AGE = 60 * 60
+        self.PROXY_HOPS = int(env.get("ELEARN_PROXY_HOPS", "0"))
+
+    def check(self) -> None:
+        """Refuse settings that are unsafe in production."""
+        if self.ELEARN_ENV != "production":
+            return
+        problems = []
+        if not os.environ.get("SECRET_KEY"):
+            problems.append("SECRET_KEY must be set in production")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
+            problems.append("RATELIMIT_STORAGE_URI must name shared storage (Redis) in production")
+        if problems:
+            raise RuntimeError("; ".join(problems))
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a database of its own, no rate limits unless a test asks."""
+
+    TESTING = True
+
+    def __init__(self, instance_dir: Path, database_url_override: str | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.INSTANCE_DIR = instance_dir
+        self.MAIL_DIR = instance_dir / "mail"
+        self.MAIL_SERVER = ""
+        url = database_url_override or f"sqlite:///{instance_dir / 'test.db'}"
+        self.SQLALCHEMY_DATABASE_URI = database_url(url, instance_dir)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.ELEARN_BASE_URL = "http://localhost"
+        self.SERVER_NAME = "localhost"

@@ -1,0 +1,1 @@
+"""The course catalogue from content/ and the learner's journey through it."""

@@ -1,0 +1,91 @@
+"""Courses as held in memory: parsed, validated and rendered once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    right: bool
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    scenario_html: Markup
+    options: tuple[Option, ...]
+    explanation_html: Markup
+
+    @property
+    def multiple(self) -> bool:
+        """More than one right option makes a "select all that apply" question."""
+        return sum(option.right for option in self.options) > 1
+
+
+@dataclass(frozen=True)
+class Module:
+    slug: str
+    number: int
+    title: str
+    html: Markup
+    is_quiz: bool = False
+    duration_minutes: int | None = None
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Course:
+    slug: str
+    title: str
+    summary: str
+    duration_minutes: int
+    pass_mark: int
+    version: str
+    overview_html: Markup
+    modules: tuple[Module, ...]
+    valid_for_months: int | None = None
+    audience: tuple[str, ...] = ()
+
+    def module(self, slug: str) -> Module | None:
+        return next((module for module in self.modules if module.slug == slug), None)
+
+    def neighbours(self, module: Module) -> tuple[Module | None, Module | None]:
+        index = self.modules.index(module)
+        previous = self.modules[index - 1] if index > 0 else None
+        following = self.modules[index + 1] if index + 1 < len(self.modules) else None
+        return previous, following
+
+    @property
+    def quizzes(self) -> tuple[Module, ...]:
+        return tuple(module for module in self.modules if module.is_quiz)
+
+
+@dataclass
+class Catalogue:
+    """Every course, in title order, by slug."""
+
+    courses: dict[str, Course] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(sorted(self.courses.values(), key=lambda course: course.title))
+
+    def __len__(self) -> int:
+        return len(self.courses)
+
+    def get(self, slug: str) -> Course | None:
+        return self.courses.get(slug)
+
+
+CATALOGUE_KEY = "elearn.catalogue"
+
+
+def current_catalogue() -> Catalogue:
+    """The catalogue the running app loaded at start-up."""
+    from flask import current_app
+
+    return current_app.extensions[CATALOGUE_KEY]

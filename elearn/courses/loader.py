@@ -1,0 +1,404 @@
+"""Reads content/: front matter, modules and quizzes, validated with file and line.
+
+`load_catalogue(path, image_url)` returns a Catalogue or raises ContentInvalid listing
+every problem found, so that an author sees them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from markupsafe import Markup
+
+from elearn.courses.catalogue import Catalogue, Course, Module, Option, Question
+from elearn.courses.rendering import ADMONITION_TYPES, Renderer
+from elearn.models.organisation import SECTORS
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MODULE_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)\.md$")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+ADMONITION = re.compile(r"^\s*!!!\s*(?P<kind>\S+)")
+OPTION = re.compile(r"^[-*] \[(?P<mark>[ xX])\]\s+(?P<text>.*\S)\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+COURSE_KEYS = {
+    "title": str,
+    "summary": str,
+    "duration_minutes": int,
+    "pass_mark": int,
+    "version": str,
+    "valid_for_months": int,
+    "audience": list,
+}
+COURSE_REQUIRED = ("title", "summary", "duration_minutes", "pass_mark", "version")
+MODULE_KEYS = {"title": str, "quiz": bool, "duration_minutes": int}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentInvalid(Exception):
+    """The content has problems; the app must not serve half a course."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass
+class Document:
+    """A Markdown file split into its front matter and body."""
+
+    path: Path
+    label: str
+    meta: dict
+    meta_lines: list[str]
+    body: str
+    body_line: int  # the file line of the body's first line
+
+
+class CourseReader:
+    """Reads one course folder, collecting problems instead of stopping at the first."""
+
+    def __init__(self, folder: Path, label_root: Path, image_url: Callable[[str], str]) -> None:
+        self.folder = folder
+        self.label_root = label_root
+        self.problems: list[Problem] = []
+        self.renderer = Renderer(image_url(folder.name))
+
+    def problem(self, document: Document | Path, line: int, message: str) -> None:
+        label = document.label if isinstance(document, Document) else self.label(document)
+        self.problems.append(Problem(label, line, message))
+
+    def label(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.label_root))
+        except ValueError:
+            return str(path)
+
+    def read(self) -> Course | None:
+        slug = self.folder.name
+        course_file = self.folder / "course.md"
+        if not SLUG.match(slug):
+            self.problem(self.folder, 1, f"course folder name '{slug}' is not a slug "
+                         "(lowercase letters, digits and hyphens)")  # fmt: skip
+        if not course_file.exists():
+            self.problem(self.folder, 1, "course folder has no course.md")
+            return None
+        document = self.parse(course_file)
+        modules = self.read_modules()
+        if document is None:
+            return None
+        meta = self.check_meta(document, COURSE_KEYS, COURSE_REQUIRED)
+        self.check_course_values(document, meta)
+        if not document.body.strip():
+            self.problem(document, document.body_line, "the course overview is empty")
+        overview = self.render(document)
+        if not modules:
+            self.problem(course_file, 1, "course has no modules (files named like 01-slug.md)")
+        if self.problems:
+            return None
+        return Course(
+            slug=slug,
+            title=meta["title"],
+            summary=meta["summary"],
+            duration_minutes=meta["duration_minutes"],
+            pass_mark=meta["pass_mark"],
+            version=str(meta["version"]),
+            valid_for_months=meta.get("valid_for_months"),
+            audience=tuple(meta.get("audience") or ()),
+            overview_html=overview,
+            modules=tuple(modules),
+        )
+
+    def read_modules(self) -> list[Module]:
+        modules: list[Module] = []
+        numbers: dict[int, Path] = {}
+        slugs: dict[str, Path] = {}
+        for path in sorted(self.folder.glob("*.md")):
+            if path.name == "course.md":
+                continue
+            match = MODULE_FILE.match(path.name)
+            if not match or not SLUG.match(match["slug"]):
+                self.problem(path, 1, "module file name must be NN-slug.md (digits, a hyphen, "
+                             "lowercase letters, digits and hyphens)")  # fmt: skip
+                continue
+            number, slug = int(match["number"]), match["slug"]
+            if number in numbers:
+                self.problem(path, 1, f"duplicate module number {number}: also "
+                             f"{numbers[number].name}")  # fmt: skip
+            if slug in slugs:
+                self.problem(path, 1, f"duplicate module slug '{slug}': also {slugs[slug].name}")
+            numbers.setdefault(number, path)
+            slugs.setdefault(slug, path)
+            module = self.read_module(path, number, slug)
+            if module is not None:
+                modules.append(module)
+        return sorted(modules, key=lambda module: module.number)
+
+    def read_module(self, path: Path, number: int, slug: str) -> Module | None:
+        document = self.parse(path)
+        if document is None:
+            return None
+        meta = self.check_meta(document, MODULE_KEYS, ("title",))
+        is_quiz = bool(meta.get("quiz", False))
+        duration = meta.get("duration_minutes")
+        if duration is not None and isinstance(duration, int) and duration <= 0:
+            self.problem(document, self.key_line(document, "duration_minutes"),
+                         "duration_minutes must be a positive whole number")  # fmt: skip
+        if is_quiz:
+            intro, questions = self.read_quiz(document)
+            html = self.renderer.render(intro) if intro.strip() else Markup("")
+        else:
+            questions = ()
+            if not document.body.strip():
+                self.problem(document, document.body_line, "module has no content")
+            html = self.render(document)
+        return Module(
+            slug=slug,
+            number=number,
+            title=str(meta.get("title", "")),
+            html=html,
+            is_quiz=is_quiz,
+            duration_minutes=duration,
+            questions=tuple(questions),
+        )
+
+    # --- files and front matter -------------------------------------------------
+
+    def parse(self, path: Path) -> Document | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(path, 1, "file is not UTF-8 text")
+            return None
+        lines = text.lstrip("\ufeff").splitlines()
+        if not lines or lines[0].strip() != "---":
+            self.problem(path, 1, "file must start with front matter between '---' lines")
+            return None
+        try:
+            end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        except StopIteration:
+            self.problem(path, 1, "front matter is not closed with a '---' line")
+            return None
+        meta_lines = lines[1:end]
+        try:
+            meta = yaml.safe_load("\n".join(meta_lines)) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            reason = getattr(error, "problem", None) or "not valid YAML"
+            self.problem(path, line, f"front matter is not valid YAML: {reason}")
+            return None
+        if not isinstance(meta, dict):
+            self.problem(path, 2, "front matter must be a set of 'key: value' lines")
+            return None
+        body = "\n".join(lines[end + 1 :])
+        return Document(path, self.label(path), meta, meta_lines, body, end + 2)
+
+    def key_line(self, document: Document, key: str) -> int:
+        pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        for index, line in enumerate(document.meta_lines):
+            if pattern.match(line):
+                return index + 2
+        return 1
+
+    def check_meta(self, document: Document, keys: dict, required: tuple[str, ...]) -> dict:
+        meta = document.meta
+        for key in meta:
+            if key not in keys:
+                known = ", ".join(keys)
+                self.problem(document, self.key_line(document, str(key)),
+                             f"unknown key '{key}' (known keys: {known})")  # fmt: skip
+        for key in required:
+            if meta.get(key) in (None, ""):
+                self.problem(document, 1, f"missing required key '{key}'")
+        for key, kind in keys.items():
+            value = meta.get(key)
+            if value is None:
+                continue
+            wrong_int = kind is int and (isinstance(value, bool) or not isinstance(value, int))
+            if wrong_int or (kind is not int and not isinstance(value, kind)):
+                self.problem(document, self.key_line(document, key),
+                             f"'{key}' must be {_kind_name(kind)}")  # fmt: skip
+        return {key: value for key, value in meta.items() if key in keys}
+
+    def check_course_values(self, document: Document, meta: dict) -> None:
+        def bad(key: str, message: str) -> None:
+            self.problem(document, self.key_line(document, key), message)
+
+        pass_mark = meta.get("pass_mark")
+        if isinstance(pass_mark, int) and not 1 <= pass_mark <= 100:
+            bad("pass_mark", "pass_mark must be a percentage from 1 to 100")
+        for key in ("duration_minutes", "valid_for_months"):
+            value = meta.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
+                bad(key, f"{key} must be a positive whole number")
+        for sector in meta.get("audience") or []:
+            if sector not in SECTORS:
+                bad("audience", f"unknown audience '{sector}' (known: {', '.join(SECTORS)})")
+
+    # --- Markdown bodies -----------------------------------------------------------
+
+    def render(self, document: Document) -> Markup:
+        self.check_body(document, document.body, document.body_line)
+        return self.renderer.render(document.body)
+
+    def check_body(self, document: Document, text: str, first_line: int) -> None:
+        in_fence = False
+        for offset, line in enumerate(text.splitlines()):
+            number = first_line + offset
+            if FENCE.match(line):
+                in_fence = not in_fence
+            if in_fence:
+                continue
+            if re.match(r"^#\s", line):
+                self.problem(document, number, "a level-1 heading ('# ') is not allowed in a "
+                             "body: the title is the page's heading; use '## '")  # fmt: skip
+            if (admonition := ADMONITION.match(line)) and admonition["kind"] not in ADMONITION_TYPES:
+                self.problem(document, number, f"unknown admonition '{admonition['kind']}' "
+                             f"(use one of: {', '.join(ADMONITION_TYPES)})")  # fmt: skip
+            for image in IMAGE.finditer(line):
+                self.check_image(document, number, image["alt"], image["src"])
+            for link in LINK.finditer(line):
+                href = link["href"]
+                if not href.startswith(("https://", "http://", "mailto:", "#")):
+                    self.problem(document, number, f"link '{href}' must be a full https:// "
+                                 "address, a mailto: address or a #heading")  # fmt: skip
+
+    def check_image(self, document: Document, line: int, alt: str, src: str) -> None:
+        if not alt.strip():
+            self.problem(document, line, f"image '{src}' has no alt text")
+        if not src.startswith("images/") or ".." in src:
+            self.problem(document, line, f"image '{src}' must be in the course's images/ folder")
+        elif not (self.folder / src).is_file():
+            self.problem(document, line, f"image '{src}' not found in {self.label(self.folder)}")
+
+    # --- quizzes -----------------------------------------------------------------
+
+    def read_quiz(self, document: Document) -> tuple[str, list[Question]]:
+        parser = QuizParser(document, self)
+        intro, questions = parser.parse()
+        if not questions:
+            self.problem(document, document.body_line,
+                         "quiz has no questions (each starts with '## ')")  # fmt: skip
+        return intro, questions
+
+
+class QuizParser:
+    """Splits a quiz body into questions: heading, scenario, options, explanation."""
+
+    def __init__(self, document: Document, reader: CourseReader) -> None:
+        self.document = document
+        self.reader = reader
+
+    def parse(self) -> tuple[str, list[Question]]:
+        lines = self.document.body.splitlines()
+        first = self.document.body_line
+        intro: list[str] = []
+        blocks: list[tuple[int, str, list[tuple[int, str]]]] = []
+        for offset, line in enumerate(lines):
+            number = first + offset
+            if line.startswith("## "):
+                blocks.append((number, line[3:].strip(), []))
+            elif blocks:
+                blocks[-1][2].append((number, line))
+            else:
+                intro.append(line)
+        self.reader.check_body(self.document, "\n".join(intro), first)
+        questions = [
+            question
+            for index, (line, text, body) in enumerate(blocks, start=1)
+            if (question := self.question(index, line, text, body)) is not None
+        ]
+        return "\n".join(intro), questions
+
+    def question(
+        self, index: int, line: int, text: str, body: list[tuple[int, str]]
+    ) -> Question | None:
+        scenario: list[str] = []
+        options: list[Option] = []
+        explanation: list[str] = []
+        problems_before = len(self.reader.problems)
+        for number, raw in body:
+            option = OPTION.match(raw.strip()) if not raw.startswith(" ") else None
+            if option and not explanation:
+                options.append(Option(option["text"], option["mark"] in "xX"))
+            elif raw.startswith(">") and options:
+                explanation.append(raw[1:].removeprefix(" "))
+            elif not raw.strip():
+                scenario.append(raw) if not options else None
+            elif not options:
+                scenario.append(raw)
+            else:
+                self.reader.problem(self.document, number, f"question {index}: unexpected text "
+                                    "after the options; a scenario goes before the options and "
+                                    "the explanation is a '>' blockquote")  # fmt: skip
+        self.check_question(index, line, text, options, explanation)
+        if scenario:
+            self.reader.check_body(self.document, "\n".join(scenario), body[0][0])
+        if len(self.reader.problems) > problems_before:
+            return None
+        render = self.reader.renderer.render
+        return Question(
+            id=f"q{index}",
+            text=text,
+            scenario_html=render("\n".join(scenario)) if "".join(scenario).strip() else Markup(""),
+            options=tuple(options),
+            explanation_html=render("\n".join(explanation)),
+        )
+
+    def check_question(
+        self, index: int, line: int, text: str, options: list[Option], explanation: list[str]
+    ) -> None:
+        def problem(message: str) -> None:
+            self.reader.problem(self.document, line, f"question {index}: {message}")
+
+        if not text:
+            problem("the question has no text after '## '")
+        if len(options) < 2:
+            problem("needs at least two options ('- [x] right' or '- [ ] wrong')")
+        elif not any(option.right for option in options):
+            problem("has no right option: mark at least one with '- [x]'")
+        texts = [option.text.casefold() for option in options]
+        for duplicate in sorted({t for t in texts if texts.count(t) > 1}):
+            problem(f"option '{duplicate}' appears more than once")
+        if not "".join(explanation).strip():
+            problem("has no explanation: add a '>' blockquote after the options")
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "text", int: "a whole number", bool: "true or false", list: "a list"}[kind]
+
+
+def load_catalogue(content_dir: Path, image_url: Callable[[str], str]) -> Catalogue:
+    """Read every course under content_dir; raise ContentInvalid listing all problems."""
+    content_dir = Path(content_dir)
+    label_root = content_dir.parent
+    if not content_dir.is_dir():
+        raise ContentInvalid([Problem(str(content_dir), 1, "content folder not found")])
+    catalogue = Catalogue()
+    problems: list[Problem] = []
+    for folder in sorted(path for path in content_dir.iterdir() if path.is_dir()):
+        if folder.name.startswith("."):
+            continue
+        reader = CourseReader(folder, label_root, image_url)
+        course = reader.read()
+        problems.extend(reader.problems)
+        if course is not None:
+            catalogue.courses[course.slug] = course
+    if problems:
+        raise ContentInvalid(problems)
+    return catalogue

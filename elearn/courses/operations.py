@@ -1,0 +1,171 @@
+"""What a learner does that changes the record: views, quiz attempts, completions.
+
+Each function leaves the session flushed but uncommitted: the caller commits once, so a
+submission and the completion it earns are one transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from elearn.courses.catalogue import Course, Module
+from elearn.courses.grading import Grade, check_answers, grade, snapshot_questions
+from elearn.courses.progress import Status, course_progress
+from elearn.extensions import db
+from elearn.models import (
+    AttemptStatus,
+    Completion,
+    CompletionMethod,
+    Membership,
+    ModuleView,
+    Organisation,
+    QuizAttempt,
+    utcnow,
+)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def record_view(user_id: int, course: Course, module: Module) -> None:
+    """Insert or refresh the learner's view of a module, safe under concurrent requests."""
+    now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ModuleView).values(
+        user_id=user_id,
+        course_slug=course.slug,
+        module_slug=module.slug,
+        first_viewed_at=now,
+        last_viewed_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id", "course_slug", "module_slug"],
+        set_={"last_viewed_at": now},
+    )
+    db.session.execute(statement)
+
+
+def open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt:
+    """The learner's open attempt at this quiz, or a new one with freshly shuffled options."""
+    attempt = db.session.scalars(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.course_slug == course.slug,
+            QuizAttempt.module_slug == module.slug,
+            QuizAttempt.status == AttemptStatus.OPEN,
+            QuizAttempt.course_version == course.version,
+        )
+        .order_by(QuizAttempt.id.desc())
+        .limit(1)
+    ).first()
+    if attempt is not None:
+        return attempt
+    attempt = QuizAttempt(
+        public_id=secrets.token_hex(16),
+        user_id=user_id,
+        course_slug=course.slug,
+        module_slug=module.slug,
+        course_version=course.version,
+        status=AttemptStatus.OPEN,
+        questions=snapshot_questions(module),
+        question_count=len(module.questions),
+        pass_mark=course.pass_mark,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def submit_attempt(
+    attempt: QuizAttempt, chosen: dict[str, list[str]], course: Course
+) -> Grade | None:
+    """Grade and store a submission once; None when this attempt was already submitted.
+
+    The conditional UPDATE makes a double click, a replay or two concurrent requests
+    record exactly one submission. Raises AnswersRejected for unusable answers.
+    """
+    answers = check_answers(attempt.questions, chosen)
+    result = grade(attempt.questions, answers, attempt.pass_mark)
+    now = utcnow()
+    updated = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.OPEN)
+        .values(
+            status=AttemptStatus.SUBMITTED,
+            answers=answers,
+            correct_count=result.correct_count,
+            score=result.score,
+            passed=result.passed,
+            submitted_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount != 1:
+        db.session.rollback()
+        return None
+    db.session.refresh(attempt)
+    if result.passed:
+        complete_if_done(attempt.user_id, course, now)
+    return result
+
+
+def complete_if_done(user_id: int, course: Course, now: datetime) -> Completion | None:
+    """Record a Completion when every module is viewed and every quiz passed."""
+    progress = course_progress(user_id, course, now)
+    if progress.status == Status.COMPLETED or not progress.all_done:
+        return None
+    sequence = db.session.scalar(
+        select(func.coalesce(func.max(Completion.sequence), 0)).where(
+            Completion.user_id == user_id, Completion.course_slug == course.slug
+        )
+    )
+    organisations = db.session.scalars(
+        select(Organisation)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user_id, Membership.left_at.is_(None))
+    ).all()
+    completion = Completion(
+        user_id=user_id,
+        course_slug=course.slug,
+        course_version=course.version,
+        sequence=sequence + 1,
+        completed_at=now,
+        expires_at=add_months(now, course.valid_for_months) if course.valid_for_months else None,
+        method=CompletionMethod.E_LEARNING,
+        organisations=list(organisations),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        return None  # a concurrent request recorded this completion first
+    return completion
+
+
+def attempts_for(user_id: int, course: Course, module: Module) -> list[QuizAttempt]:
+    """The learner's submitted attempts at a quiz, newest first."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.course_slug == course.slug,
+                QuizAttempt.module_slug == module.slug,
+                QuizAttempt.status == AttemptStatus.SUBMITTED,
+            )
+            .order_by(QuizAttempt.submitted_at.desc())
+        )
+    )

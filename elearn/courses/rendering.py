@@ -1,0 +1,63 @@
+"""Markdown to safe HTML: Python-Markdown renders, nh3 keeps only an allow-list."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+ADMONITION_TYPES = ("note", "tip", "important", "warning", "scenario")
+
+ALLOWED_TAGS = {
+    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "code", "pre",
+    "ul", "ol", "li", "blockquote", "a", "img", "div", "span", "abbr",
+    "table", "thead", "tbody", "tr", "th", "td", "caption",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "th": {"scope"},
+    **{heading: {"id"} for heading in ("h2", "h3", "h4", "h5", "h6")},
+}
+ALLOWED_CLASSES = {
+    "div": {"admonition", *ADMONITION_TYPES},
+    "p": {"admonition-title"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class Renderer:
+    """Renders the Markdown of one course; relative images point at its images/ route."""
+
+    def __init__(self, image_base_url: str) -> None:
+        self.image_base_url = image_base_url.rstrip("/")
+        self._markdown = markdown.Markdown(
+            extensions=["tables", "toc", "admonition", "sane_lists", "smarty"],
+            extension_configs={"toc": {"permalink": False}, "smarty": {"smart_quotes": False}},
+            output_format="html",
+        )
+
+    def render(self, text: str) -> Markup:
+        self._markdown.reset()
+        html = self._markdown.convert(text)
+        return Markup(sanitise(html, self._rewrite_image))  # noqa: S704 - nh3 output
+
+    def _rewrite_image(self, tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src" and value.startswith("images/"):
+            return f"{self.image_base_url}/{value.removeprefix('images/')}"
+        return value
+
+
+def sanitise(html: str, attribute_filter=None) -> str:
+    """Keep only the tags, attributes, classes and URL schemes course content needs."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=attribute_filter,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )

@@ -1,0 +1,177 @@
+"""The learner's journey: catalogue, My training, course and module pages, quizzes."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from elearn.courses import operations
+from elearn.courses.catalogue import Course, Module
+from elearn.courses.catalogue import current_catalogue as catalogue
+from elearn.courses.forms import quiz_form
+from elearn.courses.grading import AnswersRejected
+from elearn.courses.progress import course_progress, learner_progress
+from elearn.extensions import db
+from elearn.models import QuizAttempt, utcnow
+from elearn.security import keeps_input_on_csrf_failure
+
+bp = Blueprint("courses", __name__)
+
+
+def find_course(course_slug: str) -> Course:
+    course = catalogue().get(course_slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+def find_module(course: Course, module_slug: str) -> Module:
+    module = course.module(module_slug)
+    if module is None:
+        abort(404)
+    return module
+
+
+def own_attempt(course: Course, module: Module, public_id: str) -> QuizAttempt:
+    """The signed-in learner's attempt; anyone else's is 'not found', never 'forbidden'."""
+    attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.public_id == public_id,
+            QuizAttempt.user_id == current_user.id,
+            QuizAttempt.course_slug == course.slug,
+            QuizAttempt.module_slug == module.slug,
+        )
+    )
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.get("/courses")
+def catalogue_page():
+    return render_template("courses/catalogue.html", courses=list(catalogue()))
+
+
+@bp.get("/my-training")
+@login_required
+def my_training():
+    progress = learner_progress(current_user.id, catalogue(), utcnow())
+    return render_template("courses/my_training.html", progress=progress)
+
+
+@bp.get("/courses/<course_slug>")
+def course_page(course_slug: str):
+    course = find_course(course_slug)
+    progress = None
+    if current_user.is_authenticated:
+        progress = course_progress(current_user.id, course, utcnow())
+    return render_template("courses/course.html", course=course, progress=progress)
+
+
+@bp.get("/courses/<course_slug>/images/<path:filename>")
+def course_image(course_slug: str, filename: str):
+    course = find_course(course_slug)
+    folder = current_app.config["ELEARN_CONTENT_DIR"] / course.slug / "images"
+    return send_from_directory(folder, filename, max_age=3600)
+
+
+@bp.get("/courses/<course_slug>/<module_slug>")
+@login_required
+def module_page(course_slug: str, module_slug: str):
+    course = find_course(course_slug)
+    module = find_module(course, module_slug)
+    progress = course_progress(current_user.id, course, utcnow())
+    if not progress.step(module).available:
+        waiting = progress.next_module
+        flash(f"Finish ‘{waiting.title}’ before you open ‘{module.title}’.", "info")
+        return redirect(url_for(".course_page", course_slug=course.slug))
+    if module.is_quiz:
+        attempt = operations.open_attempt(current_user.id, course, module)
+        db.session.commit()
+        return render_quiz(course, module, attempt, quiz_form(attempt.questions, formdata=None))
+    operations.record_view(current_user.id, course, module)
+    operations.complete_if_done(current_user.id, course, utcnow())
+    db.session.commit()
+    previous, following = course.neighbours(module)
+    return render_template(
+        "courses/module.html",
+        course=course,
+        module=module,
+        previous=previous,
+        following=following,
+    )
+
+
+def render_quiz(course: Course, module: Module, attempt: QuizAttempt, form, status: int = 200):
+    past = operations.attempts_for(current_user.id, course, module)
+    return (
+        render_template(
+            "courses/quiz.html",
+            course=course,
+            module=module,
+            attempt=attempt,
+            form=form,
+            past_attempts=past,
+        ),
+        status,
+    )
+
+
+@bp.post("/courses/<course_slug>/<module_slug>/attempts/<public_id>")
+@login_required
+@keeps_input_on_csrf_failure
+def submit_quiz(course_slug: str, module_slug: str, public_id: str):
+    course = find_course(course_slug)
+    module = find_module(course, module_slug)
+    attempt = own_attempt(course, module, public_id)
+    result_url = url_for(".attempt_result", course_slug=course.slug, module_slug=module.slug,
+                         public_id=attempt.public_id)  # fmt: skip
+    if attempt.is_submitted:
+        flash("You had already submitted these answers. They were recorded once.", "info")
+        return redirect(result_url)
+    form = quiz_form(attempt.questions, formdata=request.form)
+    if not form.validate():
+        return render_quiz(course, module, attempt, form, status=400)
+    chosen = {key: request.form.getlist(key) for key in request.form if key.startswith("q")}
+    try:
+        grade = operations.submit_attempt(attempt, chosen, course)
+    except AnswersRejected as rejected:
+        for question_id, message in rejected.problems.items():
+            field = form[question_id] if question_id in form else form.question_fields()[0]
+            field.errors = [message]
+        return render_quiz(course, module, attempt, form, status=400)
+    if grade is None:
+        flash("You had already submitted these answers. They were recorded once.", "info")
+    db.session.commit()
+    return redirect(result_url)
+
+
+@bp.get("/courses/<course_slug>/<module_slug>/attempts/<public_id>")
+@login_required
+def attempt_result(course_slug: str, module_slug: str, public_id: str):
+    course = find_course(course_slug)
+    module = find_module(course, module_slug)
+    attempt = own_attempt(course, module, public_id)
+    if not attempt.is_submitted:
+        return redirect(url_for(".module_page", course_slug=course.slug, module_slug=module.slug))
+    progress = course_progress(current_user.id, course, utcnow())
+    _, following = course.neighbours(module)
+    return render_template(
+        "courses/result.html",
+        course=course,
+        module=module,
+        attempt=attempt,
+        progress=progress,
+        following=following,
+    )

@@ -1,0 +1,32 @@
+"""The typed SQLAlchemy models, one module per aggregate."""
+
+from elearn.models.audit import AuditEvent
+from elearn.models.learning import (
+    AttemptStatus,
+    Completion,
+    CompletionMethod,
+    ModuleView,
+    QuizAttempt,
+    completion_organisation,
+)
+from elearn.models.organisation import SECTORS, Membership, Organisation, OrganisationStatus, Role
+from elearn.models.types import utcnow
+from elearn.models.user import User, normalise_email
+
+__all__ = [
+    "SECTORS",
+    "AttemptStatus",
+    "AuditEvent",
+    "Completion",
+    "CompletionMethod",
+    "Membership",
+    "ModuleView",
+    "Organisation",
+    "OrganisationStatus",
+    "QuizAttempt",
+    "Role",
+    "User",
+    "completion_organisation",
+    "normalise_email",
+    "utcnow",
+]

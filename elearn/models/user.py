@@ -1,0 +1,58 @@
+"""People who use elearn: learners, managers (through memberships) and CST admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from elearn.extensions import db
+from elearn.models.types import UTCDateTime, utcnow
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared and stored case-insensitively."""
+    return email.strip().lower()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_cst_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __init__(self, *, email: str, full_name: str, password: str | None = None, **kwargs):
+        super().__init__(email=normalise_email(email), full_name=full_name, **kwargs)
+        if password is not None:
+            self.set_password(password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """The session refers to a version: bumping it signs out every old session."""
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def end_other_sessions(self) -> None:
+        self.session_version = (self.session_version or 1) + 1
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
