@@ -97,7 +97,7 @@ class Config:
 
 
 class TestConfig(Config):
-    """Settings for the test suite: a database of its own, no rate limits unless a test asks."""
+    """Settings for the test suite: a database and instance folder of its own."""
 
     TESTING = True
 
@@ -110,7 +110,7 @@ class TestConfig(Config):
         url = database_url_override or f"sqlite:///{instance_dir / 'test.db'}"
         self.SQLALCHEMY_DATABASE_URI = database_url(url, instance_dir)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
-        self.RATELIMIT_ENABLED = False
+        self.RATELIMIT_ENABLED = True
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.ELEARN_BASE_URL = "http://localhost"
         self.SERVER_NAME = "localhost"

@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import RadioField, SelectMultipleField, SubmitField
+from wtforms import RadioField, SelectChoice, SelectMultipleField, SubmitField
 
 from elearn.forms import Form
 
@@ -26,7 +26,7 @@ def quiz_form(questions: list[dict], formdata=None) -> QuizForm:
         pass
 
     for question in questions:
-        choices = [(option["key"], option["text"]) for option in question["options"]]
+        choices = [SelectChoice(option["key"], option["text"]) for option in question["options"]]
         if question["multiple"]:
             field = SelectMultipleField(
                 question["text"],

@@ -1,0 +1,229 @@
+"""Fixtures: one app per run on a migrated database, wiped between tests.
+
+Tests never hold an app context while they make requests: Flask reuses a pushed app
+context for each request, which would share `g` (and so the signed-in user) between
+requests. Test code reads and writes the database through its own `session`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from elearn import create_app
+from elearn.config import TestConfig
+from elearn.extensions import db, limiter
+from elearn.models import Membership, Organisation, Role, User
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    config = TestConfig(instance, os.environ.get("DATABASE_URL"))
+    config.ELEARN_CONTENT_DIR = FIXTURES / "content"
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's: no request context is held around a test (see above)."""
+    yield
+
+
+@pytest.fixture(scope="session")
+def engine(app):
+    """The tests' own engine. On SQLite it keeps pysqlite's default transactions, where a
+    SELECT takes no lock and sees the latest commit (the app's engine begins every
+    transaction IMMEDIATE, which would hold the write lock while a test reads)."""
+    with app.app_context():
+        app_engine = db.engine
+    if app_engine.dialect.name != "sqlite":
+        return app_engine
+    engine = create_engine(app_engine.url, connect_args={"timeout": 30})
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(app, engine):
+    """A database session of the test's own, committed by the factories."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    _wipe(engine)
+    with app.app_context():
+        limiter.reset()
+    mail_dir = Path(app.config["MAIL_DIR"])
+    for message in mail_dir.glob("*.eml") if mail_dir.exists() else ():
+        message.unlink()
+
+
+def _wipe(engine) -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+class Factory:
+    """Makes people and organisations with keyword overrides: make_user(org=..., role=...)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.count = 0
+
+    def organisation(self, name: str | None = None, sector: str = "business") -> Organisation:
+        self.count += 1
+        organisation = Organisation(name=name or f"Organisation {self.count}", sector=sector)
+        self.session.add(organisation)
+        self.session.commit()
+        return organisation
+
+    def user(
+        self,
+        email: str | None = None,
+        full_name: str | None = None,
+        password: str = PASSWORD,
+        org: Organisation | None = None,
+        role: str = Role.MEMBER,
+        admin: bool = False,
+        team: str | None = None,
+    ) -> User:
+        self.count += 1
+        user = User(
+            email=email or f"person{self.count}@example.com",
+            full_name=full_name or f"Person {self.count}",
+            password=password,
+            is_cst_admin=admin,
+        )
+        self.session.add(user)
+        self.session.flush()
+        if org is not None:
+            self.session.add(
+                Membership(user_id=user.id, organisation_id=org.id, role=role, team=team)
+            )
+        self.session.commit()
+        return user
+
+
+@pytest.fixture
+def make(session) -> Factory:
+    return Factory(session)
+
+
+class Page:
+    """A fetched HTML page, checked for what every page must have."""
+
+    def __init__(self, response) -> None:
+        self.response = response
+        self.status = response.status_code
+        self.soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+    @property
+    def h1(self) -> str:
+        return " ".join(self.soup.h1.get_text().split())
+
+    def text(self) -> str:
+        return " ".join(self.soup.get_text().split())
+
+    def csrf_token(self) -> str:
+        return self.soup.find("input", {"name": "csrf_token"})["value"]
+
+    def error_summary(self) -> list[str]:
+        summary = self.soup.select(".govuk-error-summary__list a")
+        return [" ".join(link.get_text().split()) for link in summary]
+
+    def check(self) -> None:
+        headings = self.soup.find_all("h1")
+        assert len(headings) == 1, f"expected one <h1>, found {len(headings)}"
+        title = " ".join(self.soup.title.get_text().split()).removeprefix("Error: ")
+        assert title.startswith(self.h1), f"title {title!r} does not start with {self.h1!r}"
+        ids = Counter(tag["id"] for tag in self.soup.find_all(id=True))
+        duplicates = [key for key, count in ids.items() if count > 1]
+        assert not duplicates, f"duplicate ids: {duplicates}"
+        policy = self.response.headers["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+        for script in self.soup.find_all("script"):
+            assert script.get("nonce") == nonce, f"script without the CSP nonce: {script}"
+        assert not self.soup.find(style=True), "inline style attribute"
+
+
+class Browser:
+    """The test client with a page check on every HTML page and CSRF tokens handled."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.last: Page | None = None
+
+    def get(self, path: str, status: int = 200) -> Page:
+        response = self.client.get(path)
+        assert response.status_code == status, (
+            f"GET {path}: {response.status_code}, expected {status}"
+        )
+        page = Page(response)
+        if response.mimetype == "text/html" and status != 302:
+            page.check()
+        self.last = page
+        return page
+
+    def token(self) -> str:
+        """A CSRF token for this session, from the last page or a page with a form."""
+        for path in (None, "/courses", "/sign-in"):
+            if self.last is not None and self.last.soup.find("input", {"name": "csrf_token"}):
+                return self.last.csrf_token()
+            if path:
+                self.last = Page(self.client.get(path))
+        raise AssertionError("no page with a CSRF token")
+
+    def post(self, path: str, data: dict | None = None, status: int = 302, csrf=True) -> Page:
+        data = dict(data or {})
+        if csrf and "csrf_token" not in data:
+            data["csrf_token"] = self.token()
+        response = self.client.post(path, data=data)
+        assert response.status_code == status, (
+            f"POST {path}: {response.status_code}, expected {status}"
+        )
+        page = Page(response)
+        if response.mimetype == "text/html" and status not in (301, 302, 303):
+            page.check()
+        self.last = page
+        return page
+
+    def sign_in(self, user_or_email, password: str = PASSWORD) -> None:
+        email = getattr(user_or_email, "email", user_or_email)
+        self.get("/sign-in")
+        page = self.post("/sign-in", {"email": email, "password": password})
+        assert page.response.headers["Location"].endswith("/my-training")
+
+    def sign_out(self) -> None:
+        self.get("/my-training")
+        self.post("/sign-out")
+
+
+@pytest.fixture
+def browser(app, session) -> Browser:
+    # Not pytest-flask's `client`: it keeps each request's context pushed until the next
+    # request, and a second client's requests would then share its `g` (and signed-in user).
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def other_browser(app, session) -> Browser:
+    return Browser(app.test_client())
