@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from elearn.config import PROJECT_DIR, Config
 from elearn.extensions import csrf, db, limiter, login_manager, migrate
 
+
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config()
     config.check()

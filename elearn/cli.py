@@ -6,14 +6,12 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
 
-
-@click.group("content")
-def content_group():
-    """Course content in content/."""
+content_group = AppGroup("content", help="Course content in content/.")
 
 
 @content_group.command("check")
@@ -31,8 +29,10 @@ def content_check(path: Path | None):
         raise click.exceptions.Exit(1) from None
     modules = sum(len(course.modules) for course in catalogue)
     questions = sum(len(m.questions) for course in catalogue for m in course.modules)
-    click.echo(f"Content is valid: {len(catalogue)} courses, {modules} modules, "
-               f"{questions} quiz questions.")  # fmt: skip
+    click.echo(
+        f"Content is valid: {len(catalogue)} courses, {modules} modules, "
+        f"{questions} quiz questions."
+    )
     for course in catalogue:
         click.echo(f"  {course.slug} (version {course.version}): {course.title}")
 
@@ -41,6 +41,7 @@ def content_check(path: Path | None):
 @click.argument("email")
 @click.option("--name", prompt="Full name", help="The admin's full name.")
 @click.password_option(help="The admin's password (asked for when left out).")
+@with_appcontext
 def create_admin(email: str, name: str, password: str):
     """Create a CST admin, or make an existing user one."""
     from elearn.admin.operations import PasswordTooShort, create_admin_user
@@ -54,6 +55,7 @@ def create_admin(email: str, name: str, password: str):
 
 
 @click.command("demo")
+@with_appcontext
 def demo():
     """Load a demo organisation, manager, two learners and a CST admin."""
     from elearn.admin.demo import load_demo

@@ -100,6 +100,7 @@ class TestConfig(Config):
     """Settings for the test suite: a database and instance folder of its own."""
 
     TESTING = True
+    __test__ = False  # not a pytest test class
 
     def __init__(self, instance_dir: Path, database_url_override: str | None = None) -> None:
         super().__init__()

@@ -21,9 +21,7 @@ def options_of(page, question: int) -> dict[str, str]:
     """Option text -> value for question N (1-based) as shown on the quiz page."""
     inputs = page.soup.select(f"input[name=q{question}]")
     return {
-        " ".join(page.soup.find("label", attrs={"for": tag["id"]}).get_text().split()): tag[
-            "value"
-        ]
+        " ".join(page.soup.find("label", attrs={"for": tag["id"]}).get_text().split()): tag["value"]
         for tag in inputs
     }
 
@@ -148,7 +146,9 @@ def test_fail_then_pass_records_completion_with_version_and_expiry(browser, make
     assert "It is blue because of Rayleigh scattering." in page.text()
     wrong = page.soup.select(".app-answers__item--wrong")
     assert [" ".join(li.get_text().split()) for li in wrong] == ["Your answer, not right: Green"]
-    missed = {" ".join(li.get_text().split()) for li in page.soup.select(".app-answers__item--missed")}
+    missed = {
+        " ".join(li.get_text().split()) for li in page.soup.select(".app-answers__item--missed")
+    }
     assert missed == {"Right answer, not chosen: Blue", "Right answer, not chosen: Pear"}
     assert session.scalar(select(func.count()).select_from(Completion)) == 0
 

@@ -44,8 +44,11 @@ def load_demo() -> list[tuple[str, str, str]]:
                 )
             )
             if membership is None:
-                db.session.add(Membership(user=user, organisation=organisation,
-                                          role=membership_role, team="Claims"))  # fmt: skip
+                db.session.add(
+                    Membership(
+                        user=user, organisation=organisation, role=membership_role, team="Claims"
+                    )
+                )
         printed.append((role, email, password))
     db.session.commit()
     return printed

@@ -1,9 +1,10 @@
 """Account forms, rendered with GOV.UK Frontend widgets."""
 
-from elearn.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from elearn.forms import Form
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128

@@ -38,7 +38,7 @@ def load_user(session_id: str) -> User | None:
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: never another host (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -93,8 +93,9 @@ def request_reset():
         user = accounts.find_user(form.email.data)
         if user is not None and user.active:
             link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
-            send_mail(user.email, "Reset your elearn password", "password_reset", user=user,
-                      link=link)  # fmt: skip
+            send_mail(
+                user.email, "Reset your elearn password", "password_reset", user=user, link=link
+            )
             audit.record("password_reset_requested", user, actor_id=user.id)
             db.session.commit()
         return render_template("auth/reset_sent.html", email=form.email.data)
@@ -133,7 +134,6 @@ def change_password():
             db.session.commit()
             start_session(user)
             db.session.commit()
-            flash("Your password has been changed. Other devices have been signed out.",
-                  "success")  # fmt: skip
+            flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("courses.my_training"))
     return render_template("auth/change_password.html", form=form)

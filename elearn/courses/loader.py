@@ -92,8 +92,12 @@ class CourseReader:
         slug = self.folder.name
         course_file = self.folder / "course.md"
         if not SLUG.match(slug):
-            self.problem(self.folder, 1, f"course folder name '{slug}' is not a slug "
-                         "(lowercase letters, digits and hyphens)")  # fmt: skip
+            self.problem(
+                self.folder,
+                1,
+                f"course folder name '{slug}' is not a slug "
+                "(lowercase letters, digits and hyphens)",
+            )
         if not course_file.exists():
             self.problem(self.folder, 1, "course folder has no course.md")
             return None
@@ -132,13 +136,18 @@ class CourseReader:
                 continue
             match = MODULE_FILE.match(path.name)
             if not match or not SLUG.match(match["slug"]):
-                self.problem(path, 1, "module file name must be NN-slug.md (digits, a hyphen, "
-                             "lowercase letters, digits and hyphens)")  # fmt: skip
+                self.problem(
+                    path,
+                    1,
+                    "module file name must be NN-slug.md (digits, a hyphen, "
+                    "lowercase letters, digits and hyphens)",
+                )
                 continue
             number, slug = int(match["number"]), match["slug"]
             if number in numbers:
-                self.problem(path, 1, f"duplicate module number {number}: also "
-                             f"{numbers[number].name}")  # fmt: skip
+                self.problem(
+                    path, 1, f"duplicate module number {number}: also {numbers[number].name}"
+                )
             if slug in slugs:
                 self.problem(path, 1, f"duplicate module slug '{slug}': also {slugs[slug].name}")
             numbers.setdefault(number, path)
@@ -156,8 +165,11 @@ class CourseReader:
         is_quiz = bool(meta.get("quiz", False))
         duration = meta.get("duration_minutes")
         if duration is not None and isinstance(duration, int) and duration <= 0:
-            self.problem(document, self.key_line(document, "duration_minutes"),
-                         "duration_minutes must be a positive whole number")  # fmt: skip
+            self.problem(
+                document,
+                self.key_line(document, "duration_minutes"),
+                "duration_minutes must be a positive whole number",
+            )
         if is_quiz:
             intro, questions = self.read_quiz(document)
             html = self.renderer.render(intro) if intro.strip() else Markup("")
@@ -220,8 +232,11 @@ class CourseReader:
         for key in meta:
             if key not in keys:
                 known = ", ".join(keys)
-                self.problem(document, self.key_line(document, str(key)),
-                             f"unknown key '{key}' (known keys: {known})")  # fmt: skip
+                self.problem(
+                    document,
+                    self.key_line(document, str(key)),
+                    f"unknown key '{key}' (known keys: {known})",
+                )
         for key in required:
             if meta.get(key) in (None, ""):
                 self.problem(document, 1, f"missing required key '{key}'")
@@ -231,8 +246,9 @@ class CourseReader:
                 continue
             wrong_int = kind is int and (isinstance(value, bool) or not isinstance(value, int))
             if wrong_int or (kind is not int and not isinstance(value, kind)):
-                self.problem(document, self.key_line(document, key),
-                             f"'{key}' must be {_kind_name(kind)}")  # fmt: skip
+                self.problem(
+                    document, self.key_line(document, key), f"'{key}' must be {_kind_name(kind)}"
+                )
         return {key: value for key, value in meta.items() if key in keys}
 
     def check_course_values(self, document: Document, meta: dict) -> None:
@@ -265,18 +281,32 @@ class CourseReader:
             if in_fence:
                 continue
             if re.match(r"^#\s", line):
-                self.problem(document, number, "a level-1 heading ('# ') is not allowed in a "
-                             "body: the title is the page's heading; use '## '")  # fmt: skip
-            if (admonition := ADMONITION.match(line)) and admonition["kind"] not in ADMONITION_TYPES:
-                self.problem(document, number, f"unknown admonition '{admonition['kind']}' "
-                             f"(use one of: {', '.join(ADMONITION_TYPES)})")  # fmt: skip
+                self.problem(
+                    document,
+                    number,
+                    "a level-1 heading ('# ') is not allowed in a "
+                    "body: the title is the page's heading; use '## '",
+                )
+            if (admonition := ADMONITION.match(line)) and admonition[
+                "kind"
+            ] not in ADMONITION_TYPES:
+                self.problem(
+                    document,
+                    number,
+                    f"unknown admonition '{admonition['kind']}' "
+                    f"(use one of: {', '.join(ADMONITION_TYPES)})",
+                )
             for image in IMAGE.finditer(line):
                 self.check_image(document, number, image["alt"], image["src"])
             for link in LINK.finditer(line):
                 href = link["href"]
                 if not href.startswith(("https://", "http://", "mailto:", "#")):
-                    self.problem(document, number, f"link '{href}' must be a full https:// "
-                                 "address, a mailto: address or a #heading")  # fmt: skip
+                    self.problem(
+                        document,
+                        number,
+                        f"link '{href}' must be a full https:// "
+                        "address, a mailto: address or a #heading",
+                    )
 
     def check_image(self, document: Document, line: int, alt: str, src: str) -> None:
         if not alt.strip():
@@ -291,9 +321,10 @@ class CourseReader:
     def read_quiz(self, document: Document) -> tuple[str, list[Question]]:
         parser = QuizParser(document, self)
         intro, questions = parser.parse()
-        if not questions:
-            self.problem(document, document.body_line,
-                         "quiz has no questions (each starts with '## ')")  # fmt: skip
+        if not parser.headings:
+            self.problem(
+                document, document.body_line, "quiz has no questions (each starts with '## ')"
+            )
         return intro, questions
 
 
@@ -303,6 +334,7 @@ class QuizParser:
     def __init__(self, document: Document, reader: CourseReader) -> None:
         self.document = document
         self.reader = reader
+        self.headings = 0
 
     def parse(self) -> tuple[str, list[Question]]:
         lines = self.document.body.splitlines()
@@ -318,6 +350,7 @@ class QuizParser:
             else:
                 intro.append(line)
         self.reader.check_body(self.document, "\n".join(intro), first)
+        self.headings = len(blocks)
         questions = [
             question
             for index, (line, text, body) in enumerate(blocks, start=1)
@@ -343,9 +376,13 @@ class QuizParser:
             elif not options:
                 scenario.append(raw)
             else:
-                self.reader.problem(self.document, number, f"question {index}: unexpected text "
-                                    "after the options; a scenario goes before the options and "
-                                    "the explanation is a '>' blockquote")  # fmt: skip
+                self.reader.problem(
+                    self.document,
+                    number,
+                    f"question {index}: unexpected text "
+                    "after the options; a scenario goes before the options and "
+                    "the explanation is a '>' blockquote",
+                )
         self.check_question(index, line, text, options, explanation)
         if scenario:
             self.reader.check_body(self.document, "\n".join(scenario), body[0][0])

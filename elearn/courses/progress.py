@@ -95,11 +95,13 @@ def learner_record(user_id: int, course_slugs: list[str]) -> LearnerRecord:
         .subquery()
     )
     completions = db.session.scalars(
-        select(Completion).join(
+        select(Completion)
+        .join(
             latest,
             (Completion.course_slug == latest.c.course_slug)
             & (Completion.sequence == latest.c.sequence),
-        ).where(Completion.user_id == user_id)
+        )
+        .where(Completion.user_id == user_id)
     ).all()
     return LearnerRecord(
         views={(c, m): at for c, m, at in views},

@@ -9,15 +9,41 @@ from markupsafe import Markup
 ADMONITION_TYPES = ("note", "tip", "important", "warning", "scenario")
 
 ALLOWED_TAGS = {
-    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "strong", "em", "code", "pre",
-    "ul", "ol", "li", "blockquote", "a", "img", "div", "span", "abbr",
-    "table", "thead", "tbody", "tr", "th", "td", "caption",
-}  # fmt: skip
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "a",
+    "img",
+    "div",
+    "span",
+    "abbr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "caption",
+}
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "abbr": {"title"},
-    "th": {"scope"},
+    "th": {"scope", "align"},
+    "td": {"align"},
     **{heading: {"id"} for heading in ("h2", "h3", "h4", "h5", "h6")},
 }
 ALLOWED_CLASSES = {
@@ -25,6 +51,7 @@ ALLOWED_CLASSES = {
     "p": {"admonition-title"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+TABLE_WRAPPER = '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0">'
 
 
 class Renderer:
@@ -34,19 +61,28 @@ class Renderer:
         self.image_base_url = image_base_url.rstrip("/")
         self._markdown = markdown.Markdown(
             extensions=["tables", "toc", "admonition", "sane_lists", "smarty"],
-            extension_configs={"toc": {"permalink": False}, "smarty": {"smart_quotes": False}},
+            extension_configs={
+                "toc": {"permalink": False},
+                "smarty": {"smart_quotes": False},
+                "tables": {"use_align_attribute": True},
+            },
             output_format="html",
         )
 
     def render(self, text: str) -> Markup:
         self._markdown.reset()
-        html = self._markdown.convert(text)
-        return Markup(sanitise(html, self._rewrite_image))  # noqa: S704 - nh3 output
+        html = sanitise(self._markdown.convert(text), self._rewrite_image)
+        return Markup(scrollable_tables(html))  # noqa: S704  # nosec B704 - sanitised by nh3
 
     def _rewrite_image(self, tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src" and value.startswith("images/"):
             return f"{self.image_base_url}/{value.removeprefix('images/')}"
         return value
+
+
+def scrollable_tables(html: str) -> str:
+    """Wrap each table in a focusable region that scrolls sideways on a narrow screen."""
+    return html.replace("<table>", TABLE_WRAPPER + "<table>").replace("</table>", "</table></div>")
 
 
 def sanitise(html: str, attribute_filter=None) -> str:

@@ -135,8 +135,12 @@ def submit_quiz(course_slug: str, module_slug: str, public_id: str):
     course = find_course(course_slug)
     module = find_module(course, module_slug)
     attempt = own_attempt(course, module, public_id)
-    result_url = url_for(".attempt_result", course_slug=course.slug, module_slug=module.slug,
-                         public_id=attempt.public_id)  # fmt: skip
+    result_url = url_for(
+        ".attempt_result",
+        course_slug=course.slug,
+        module_slug=module.slug,
+        public_id=attempt.public_id,
+    )
     if attempt.is_submitted:
         flash("You had already submitted these answers. They were recorded once.", "info")
         return redirect(result_url)
