@@ -52,7 +52,8 @@ def engine(app):
     with app.app_context():
         app_engine = db.engine
     if app_engine.dialect.name != "sqlite":
-        return app_engine
+        yield app_engine
+        return
     engine = create_engine(app_engine.url, connect_args={"timeout": 30})
     yield engine
     engine.dispose()
