@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -308,3 +311,24 @@ def test_content_check_command_passes_on_valid_content(app):
     result = app.test_cli_runner().invoke(args=["content", "check", str(PROJECT_DIR / "content")])
     assert result.exit_code == 0, result.output
     assert "wrap (version" in result.output
+
+
+def test_wsgi_entry_point_refuses_to_start_with_the_same_messages(tmp_path):
+    content = write(tmp_path, {"course.md": COURSE.replace("title: A course\n", "")})
+    environment = {
+        **os.environ,
+        "ELEARN_CONTENT_DIR": str(content),
+        "ELEARN_INSTANCE_DIR": str(tmp_path / "instance"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "elearn will not start: the course content has problems." in result.stderr
+    assert "content/course/course.md:1: missing required key 'title'" in result.stderr
