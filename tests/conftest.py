@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from elearn import create_app
 from elearn.config import TestConfig
 from elearn.extensions import db, limiter
-from elearn.models import Membership, Organisation, Role, User
+from elearn.models import Completion, Membership, Organisation, Role, User, utcnow
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery staple"
@@ -122,6 +122,13 @@ class Factory:
             )
         self.session.commit()
         return user
+
+    def completion(self, user: User, course_slug: str = "basics", **values) -> Completion:
+        values = {"course_version": "1.0", "sequence": 1, "completed_at": utcnow(), **values}
+        completion = Completion(user_id=user.id, course_slug=course_slug, **values)
+        self.session.add(completion)
+        self.session.commit()
+        return completion
 
 
 @pytest.fixture

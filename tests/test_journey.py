@@ -271,17 +271,11 @@ def test_stale_form_keeps_answers_and_says_so(browser, make, session):
 
 def test_expired_completion_shows_expired_and_course_opens_again(browser, make, session):
     learner = make.user()
-    session.add(
-        Completion(
-            user_id=learner.id,
-            course_slug="basics",
-            course_version="1.0",
-            sequence=1,
-            completed_at=utcnow() - timedelta(days=400),
-            expires_at=utcnow() - timedelta(days=35),
-        )
+    make.completion(
+        learner,
+        completed_at=utcnow() - timedelta(days=400),
+        expires_at=utcnow() - timedelta(days=35),
     )
-    session.commit()
     browser.sign_in(learner)
     page = browser.get("/my-training")
     assert page.soup.select_one(".govuk-tag").get_text(strip=True) == "Expired"
@@ -294,17 +288,7 @@ def test_expired_completion_shows_expired_and_course_opens_again(browser, make, 
 
 def test_completed_learner_can_review_any_module(browser, make, session):
     learner = make.user()
-    session.add(
-        Completion(
-            user_id=learner.id,
-            course_slug="basics",
-            course_version="1.0",
-            sequence=1,
-            completed_at=utcnow(),
-            expires_at=None,
-        )
-    )
-    session.commit()
+    make.completion(learner, expires_at=None)
     browser.sign_in(learner)
     assert browser.get(f"{COURSE}/next-steps").h1 == "Next steps"
 
