@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -13,10 +13,13 @@ from jinja2.utils import missing
 LONDON = ZoneInfo("Europe/London")
 
 
-def london_date(moment: datetime | None) -> str:
+def london_date(moment: date | datetime | None) -> str:
+    """A date as people write it: 5 March 2026 (a datetime is shown in London time)."""
     if moment is None:
         return ""
-    return f"{moment.astimezone(LONDON):%-d %B %Y}"
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(LONDON)
+    return f"{moment:%-d %B %Y}"
 
 
 def london_datetime(moment: datetime | None) -> str:

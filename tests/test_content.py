@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -22,6 +23,10 @@ summary: One line.
 duration_minutes: 20
 pass_mark: 80
 version: "2026.1"
+reviewed: 2026-01-10
+sources:
+  - title: A public guide
+    url: https://www.gov.uk/
 ---
 The overview.
 """
@@ -72,6 +77,8 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
     course = load_catalogue(content, image_url).get("course")
     assert (course.title, course.pass_mark, course.version) == ("A course", 80, "2026.1")
     assert course.valid_for_months is None
+    assert course.reviewed.isoformat() == "2026-01-10"
+    assert [(s.title, s.url) for s in course.sources] == [("A public guide", "https://www.gov.uk/")]
     assert [m.slug for m in course.modules] == ["reading", "quiz"]
     quiz = course.module("quiz")
     assert quiz.is_quiz and len(quiz.questions) == 1
@@ -92,7 +99,8 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
         (
             {"course.md": COURSE.replace("pass_mark: 80\n", "pass_mark: 80\ncolour: red\n")},
             "content/course/course.md:6: unknown key 'colour' (known keys: title, summary, "
-            "duration_minutes, pass_mark, version, valid_for_months, audience)",
+            "duration_minutes, pass_mark, version, valid_for_months, audience, reviewed, "
+            "sources)",
         ),
         (
             {"course.md": COURSE.replace("pass_mark: 80", "pass_mark: 120")},
@@ -116,7 +124,7 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
         ),
         (
             {"course.md": COURSE.replace("The overview.\n", "")},
-            "content/course/course.md:8: the course overview is empty",
+            "content/course/course.md:12: the course overview is empty",
         ),
         (
             {"02-quiz.md": QUIZ.replace("- [x] Right", "- [ ] Right")},
@@ -332,3 +340,17 @@ def test_wsgi_entry_point_refuses_to_start_with_the_same_messages(tmp_path):
     assert result.returncode == 1
     assert "elearn will not start: the course content has problems." in result.stderr
     assert "content/course/course.md:1: missing required key 'title'" in result.stderr
+
+
+def test_the_example_in_the_authors_guide_is_valid(tmp_path):
+    guide = (PROJECT_DIR / "docs" / "content-format.md").read_text()
+    example = guide.split("## A short complete example", 1)[1]
+    files = dict(re.findall(r"`content/example/([\w./-]+)`:\s*\n\n```\n(.*?)```", example, re.S))
+    assert set(files) == {"course.md", "01-introduction.md", "02-quiz.md"}
+    folder = tmp_path / "content" / "example"
+    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "talk-to-lead.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    course = load_catalogue(tmp_path / "content", image_url).get("example")
+    assert [module.slug for module in course.modules] == ["introduction", "quiz"]

@@ -64,6 +64,13 @@ def test_visitor_sees_catalogue_and_course_overview(browser, session):
     page = browser.get(COURSE)
     assert page.h1 == "Basics of safeguarding"
     assert "This course has two reading parts" in page.text()
+    assert "Last reviewed: 15 January 2026" in page.text()
+    sources = page.soup.select(".app-sources li")
+    assert [li.get_text(strip=True) for li in sources] == [
+        "A safeguarding guide",
+        "A leaflet with no web address",
+    ]
+    assert sources[0].a["href"] == "https://www.gov.uk/"
     assert not page.soup.select(".govuk-task-list__link"), "modules must not link for visitors"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from markupsafe import Markup
 
@@ -28,6 +29,14 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A public document the course's facts come from."""
+
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Module:
     slug: str
     number: int
@@ -50,6 +59,8 @@ class Course:
     modules: tuple[Module, ...]
     valid_for_months: int | None = None
     audience: tuple[str, ...] = ()
+    reviewed: date | None = None
+    sources: tuple[Source, ...] = ()
 
     def module(self, slug: str) -> Module | None:
         return next((module for module in self.modules if module.slug == slug), None)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
 from markupsafe import Markup
 
-from elearn.courses.catalogue import Catalogue, Course, Module, Option, Question
+from elearn.courses.catalogue import Catalogue, Course, Module, Option, Question, Source
 from elearn.courses.rendering import ADMONITION_TYPES, Renderer
 from elearn.models.organisation import SECTORS
 
@@ -34,8 +35,19 @@ COURSE_KEYS = {
     "version": str,
     "valid_for_months": int,
     "audience": list,
+    "reviewed": date,
+    "sources": list,
 }
-COURSE_REQUIRED = ("title", "summary", "duration_minutes", "pass_mark", "version")
+COURSE_REQUIRED = (
+    "title",
+    "summary",
+    "duration_minutes",
+    "pass_mark",
+    "version",
+    "reviewed",
+    "sources",
+)
+SOURCE_KEYS = {"title", "url"}
 MODULE_KEYS = {"title": str, "quiz": bool, "duration_minutes": int}
 
 
@@ -123,6 +135,8 @@ class CourseReader:
             version=str(meta["version"]),
             valid_for_months=meta.get("valid_for_months"),
             audience=tuple(meta.get("audience") or ()),
+            reviewed=meta["reviewed"],
+            sources=self.sources(meta),
             overview_html=overview,
             modules=tuple(modules),
         )
@@ -265,6 +279,18 @@ class CourseReader:
         for sector in meta.get("audience") or []:
             if sector not in SECTORS:
                 bad("audience", f"unknown audience '{sector}' (known: {', '.join(SECTORS)})")
+        reviewed = meta.get("reviewed")
+        if isinstance(reviewed, date) and reviewed > date.today():
+            bad("reviewed", f"reviewed date {reviewed.isoformat()} is in the future")
+        if meta.get("sources") == []:
+            bad("sources", "sources must list at least one public document")
+        for number, source in enumerate(meta.get("sources") or [], start=1):
+            problem = source_problem(source)
+            if problem:
+                bad("sources", f"source {number}: {problem}")
+
+    def sources(self, meta: dict) -> tuple[Source, ...]:
+        return tuple(Source(item["title"], item.get("url")) for item in meta["sources"])
 
     # --- Markdown bodies -----------------------------------------------------------
 
@@ -416,8 +442,24 @@ class QuizParser:
             problem("has no explanation: add a '>' blockquote after the options")
 
 
+def source_problem(source: object) -> str | None:
+    """What is wrong with one entry of `sources`, if anything."""
+    if not isinstance(source, dict):
+        return "must be a mapping with a 'title' and an optional 'url'"
+    unknown = set(source) - SOURCE_KEYS
+    if unknown:
+        return f"unknown key '{sorted(unknown)[0]}' (known keys: title, url)"
+    if not isinstance(source.get("title"), str) or not source["title"].strip():
+        return "needs a 'title'"
+    url = source.get("url")
+    if url is not None and (not isinstance(url, str) or not url.startswith("https://")):
+        return "url must be a full https:// address"
+    return None
+
+
 def _kind_name(kind: type) -> str:
-    return {str: "text", int: "a whole number", bool: "true or false", list: "a list"}[kind]
+    names = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}
+    return names.get(kind, "a date like 2026-11-23")
 
 
 def load_catalogue(content_dir: Path, image_url: Callable[[str], str]) -> Catalogue:
