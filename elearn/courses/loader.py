@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import yaml
 from markupsafe import Markup
 
-from elearn.courses.catalogue import Catalogue, Course, Module, Option, Question, Source
+from elearn.courses.catalogue import Catalogue, Course, Module, Question, Source
+from elearn.courses.problems import ContentInvalid, Document, Problem
+from elearn.courses.quiz_parser import QuizParser
 from elearn.courses.rendering import ADMONITION_TYPES, Renderer
 from elearn.models.organisation import SECTORS
 
@@ -24,7 +25,6 @@ MODULE_FILE = re.compile(r"^(?P<number>\d+)-(?P<slug>.+)\.md$")
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 ADMONITION = re.compile(r"^\s*!!!\s*(?P<kind>\S+)")
-OPTION = re.compile(r"^[-*] \[(?P<mark>[ xX])\]\s+(?P<text>.*\S)\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
 COURSE_KEYS = {
@@ -49,36 +49,6 @@ COURSE_REQUIRED = (
 )
 SOURCE_KEYS = {"title", "url"}
 MODULE_KEYS = {"title": str, "quiz": bool, "duration_minutes": int}
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
-
-
-class ContentInvalid(Exception):
-    """The content has problems; the app must not serve half a course."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(problem) for problem in problems))
-
-
-@dataclass
-class Document:
-    """A Markdown file split into its front matter and body."""
-
-    path: Path
-    label: str
-    meta: dict
-    meta_lines: list[str]
-    body: str
-    body_line: int  # the file line of the body's first line
 
 
 class CourseReader:
@@ -352,94 +322,6 @@ class CourseReader:
                 document, document.body_line, "quiz has no questions (each starts with '## ')"
             )
         return intro, questions
-
-
-class QuizParser:
-    """Splits a quiz body into questions: heading, scenario, options, explanation."""
-
-    def __init__(self, document: Document, reader: CourseReader) -> None:
-        self.document = document
-        self.reader = reader
-        self.headings = 0
-
-    def parse(self) -> tuple[str, list[Question]]:
-        lines = self.document.body.splitlines()
-        first = self.document.body_line
-        intro: list[str] = []
-        blocks: list[tuple[int, str, list[tuple[int, str]]]] = []
-        for offset, line in enumerate(lines):
-            number = first + offset
-            if line.startswith("## "):
-                blocks.append((number, line[3:].strip(), []))
-            elif blocks:
-                blocks[-1][2].append((number, line))
-            else:
-                intro.append(line)
-        self.reader.check_body(self.document, "\n".join(intro), first)
-        self.headings = len(blocks)
-        questions = [
-            question
-            for index, (line, text, body) in enumerate(blocks, start=1)
-            if (question := self.question(index, line, text, body)) is not None
-        ]
-        return "\n".join(intro), questions
-
-    def question(
-        self, index: int, line: int, text: str, body: list[tuple[int, str]]
-    ) -> Question | None:
-        scenario: list[str] = []
-        options: list[Option] = []
-        explanation: list[str] = []
-        problems_before = len(self.reader.problems)
-        for number, raw in body:
-            option = OPTION.match(raw.strip()) if not raw.startswith(" ") else None
-            if option and not explanation:
-                options.append(Option(option["text"], option["mark"] in "xX"))
-            elif raw.startswith(">") and options:
-                explanation.append(raw[1:].removeprefix(" "))
-            elif not raw.strip():
-                scenario.append(raw) if not options else None
-            elif not options:
-                scenario.append(raw)
-            else:
-                self.reader.problem(
-                    self.document,
-                    number,
-                    f"question {index}: unexpected text "
-                    "after the options; a scenario goes before the options and "
-                    "the explanation is a '>' blockquote",
-                )
-        self.check_question(index, line, text, options, explanation)
-        if scenario:
-            self.reader.check_body(self.document, "\n".join(scenario), body[0][0])
-        if len(self.reader.problems) > problems_before:
-            return None
-        render = self.reader.renderer.render
-        return Question(
-            id=f"q{index}",
-            text=text,
-            scenario_html=render("\n".join(scenario)) if "".join(scenario).strip() else Markup(""),
-            options=tuple(options),
-            explanation_html=render("\n".join(explanation)),
-        )
-
-    def check_question(
-        self, index: int, line: int, text: str, options: list[Option], explanation: list[str]
-    ) -> None:
-        def problem(message: str) -> None:
-            self.reader.problem(self.document, line, f"question {index}: {message}")
-
-        if not text:
-            problem("the question has no text after '## '")
-        if len(options) < 2:
-            problem("needs at least two options ('- [x] right' or '- [ ] wrong')")
-        elif not any(option.right for option in options):
-            problem("has no right option: mark at least one with '- [x]'")
-        texts = [option.text.casefold() for option in options]
-        for duplicate in sorted({t for t in texts if texts.count(t) > 1}):
-            problem(f"option '{duplicate}' appears more than once")
-        if not "".join(explanation).strip():
-            problem("has no explanation: add a '>' blockquote after the options")
 
 
 def source_problem(source: object) -> str | None:
