@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from elearn import create_app
 from elearn.config import PROJECT_DIR, TestConfig
 from elearn.courses.catalogue import current_catalogue
+from elearn.courses.loader import load_catalogue
 from elearn.models import Completion, QuizAttempt
 from tests.conftest import Browser
 
@@ -48,3 +52,45 @@ def test_each_shipped_course_can_be_completed(shipped_app, make, session):
             )
         )
         assert completion is not None and completion.course_version == course.version
+
+
+SHIPPED = load_catalogue(PROJECT_DIR / "content", lambda slug: f"/courses/{slug}/images")
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")
+
+
+def test_the_three_courses_are_shipped():
+    assert set(SHIPPED.courses) == {"wrap", "hate-crime", "facing-facts"}
+
+
+@pytest.mark.parametrize("slug", sorted(SHIPPED.courses))
+def test_course_meets_the_content_standard(slug):
+    course = SHIPPED.get(slug)
+    content_modules = [module for module in course.modules if not module.is_quiz]
+    assert 4 <= len(content_modules) <= 8
+    assert course.pass_mark == 80
+    assert course.sources and course.reviewed is not None
+    [quiz] = course.quizzes
+    assert quiz is course.modules[-1], "the quiz comes last"
+    assert len(quiz.questions) >= 10
+    assert sum(question.multiple for question in quiz.questions) >= 3
+    for question in quiz.questions:
+        assert BeautifulSoup(str(question.explanation_html), "html.parser").get_text().strip()
+    html = " ".join(str(module.html) for module in content_modules)
+    assert "<table" in html or 'class="admonition' in html
+
+
+@pytest.mark.parametrize("slug", sorted(SHIPPED.courses))
+def test_course_images_exist_and_have_alt_text(slug):
+    folder = PROJECT_DIR / "content" / slug
+    images = [
+        match
+        for path in sorted(folder.glob("*.md"))
+        for match in IMAGE.finditer(path.read_text())
+    ]
+    assert images, "each course has at least one diagram"
+    for image in images:
+        assert len(image["alt"].split()) >= 4, f"alt text too thin: {image['alt']!r}"
+        assert (folder / image["src"]).is_file()
+        if image["src"].endswith(".svg"):
+            svg = (folder / image["src"]).read_text()
+            assert "viewBox" in svg and "<script" not in svg
