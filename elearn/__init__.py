@@ -87,10 +87,24 @@ def _load_content(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from elearn.admin.views import bp as admin_bp
     from elearn.auth.views import bp as auth_bp
     from elearn.courses.views import bp as courses_bp
+    from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
+    from elearn.organisations.joining import bp as joining_bp
+    from elearn.organisations.views import bp as organisations_bp
     from elearn.pages import bp as pages_bp
 
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(courses_bp)
+    for blueprint in (pages_bp, auth_bp, courses_bp, joining_bp, organisations_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    from flask_login import current_user
+
+    from elearn.permissions import managed_organisations
+
+    @app.context_processor
+    def navigation():
+        def manages_organisations() -> bool:
+            return bool(current_user.is_authenticated and managed_organisations(current_user))
+
+        return {"manages_organisations": manages_organisations}

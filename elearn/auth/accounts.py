@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, session
+from flask_login import login_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from elearn.extensions import db
-from elearn.models import User, normalise_email
+from elearn.models import User, normalise_email, utcnow
 
 RESET_SALT = "elearn.password-reset"
 
@@ -49,3 +50,11 @@ def user_for_reset_token(token: str) -> User | None:
     if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
         return None
     return user
+
+
+def start_session(user: User) -> None:
+    """A fresh session for a fresh sign-in, so a planted session cookie is worthless."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    user.last_signed_in_at = utcnow()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
 
 from elearn import audit
 from elearn.auth import accounts
+from elearn.auth.accounts import start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -18,7 +19,7 @@ from elearn.auth.forms import (
 )
 from elearn.extensions import db, limiter, login_manager
 from elearn.mail import send_mail
-from elearn.models import User, utcnow
+from elearn.models import User
 
 bp = Blueprint("auth", __name__)
 
@@ -43,14 +44,6 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("courses.my_training")
-
-
-def start_session(user: User) -> None:
-    """A fresh session for a fresh sign-in, so a planted session id is worthless."""
-    session.clear()
-    login_user(user)
-    session.permanent = True
-    user.last_signed_in_at = utcnow()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

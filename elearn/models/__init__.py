@@ -9,19 +9,35 @@ from elearn.models.learning import (
     QuizAttempt,
     completion_organisation,
 )
-from elearn.models.organisation import SECTORS, Membership, Organisation, OrganisationStatus, Role
+from elearn.models.organisation import (
+    SECTORS,
+    WHOLE_ORGANISATION,
+    Assignment,
+    Invitation,
+    InvitationBatch,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    OrganisationStatus,
+    Role,
+)
 from elearn.models.types import utcnow
 from elearn.models.user import User, normalise_email
 
 __all__ = [
     "SECTORS",
+    "WHOLE_ORGANISATION",
+    "Assignment",
     "AttemptStatus",
     "AuditEvent",
     "Completion",
     "CompletionMethod",
+    "Invitation",
+    "InvitationBatch",
     "Membership",
     "ModuleView",
     "Organisation",
+    "OrganisationDomain",
     "OrganisationStatus",
     "QuizAttempt",
     "Role",

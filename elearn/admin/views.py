@@ -1,0 +1,207 @@
+"""CST administration of organisations: requests, creation, edits, merges, domains."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, select
+
+from elearn.admin import operations
+from elearn.auth.forms import ConfirmForm
+from elearn.extensions import db
+from elearn.mail import send_mail
+from elearn.models import SECTORS, Membership, Organisation, OrganisationStatus, User
+from elearn.organisations import registration
+from elearn.organisations.forms import DeclineForm, DomainForm, MergeForm, OrganisationForm
+from elearn.organisations.notifications import send_invitation
+from elearn.organisations.operations import OperationRefused
+from elearn.permissions import Action, cst_admin_required, requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+STATUS_FILTERS = [status.value for status in OrganisationStatus]
+
+
+@bp.get("/organisations")
+@cst_admin_required
+def organisations():
+    status = request.args.get("status")
+    members = (
+        select(func.count())
+        .where(Membership.organisation_id == Organisation.id, Membership.left_at.is_(None))
+        .scalar_subquery()
+    )
+    statement = select(Organisation, members.label("members")).order_by(
+        case((Organisation.status == OrganisationStatus.PENDING, 0), else_=1), Organisation.name
+    )
+    if status in STATUS_FILTERS:
+        statement = statement.where(Organisation.status == status)
+    rows = db.session.execute(statement).all()
+    return render_template(
+        "admin/organisations.html",
+        rows=rows,
+        status=status,
+        statuses=STATUS_FILTERS,
+        sectors=SECTORS,
+    )
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@cst_admin_required
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        organisation = operations.create_organisation(
+            form.name.data, form.sector.data, form.headcount.data
+        )
+        db.session.commit()
+        flash(f"{organisation.name} has been created.", "success")
+        return redirect(url_for(".organisation", organisation_id=organisation.id))
+    return render_template("admin/organisation_form.html", form=form, organisation=None)
+
+
+def detail_page(organisation, status=200, **forms):
+    others = db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.id != organisation.id, Organisation.status == OrganisationStatus.APPROVED
+        )
+        .order_by(Organisation.name)
+    ).all()
+    merge_form = forms.get("merge_form") or MergeForm(formdata=None)
+    merge_form.target.choices = [(o.id, o.name) for o in others]
+    return render_template(
+        "admin/organisation.html",
+        organisation=organisation,
+        decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
+        domain_form=forms.get("domain_form") or DomainForm(formdata=None),
+        edit_form=forms.get("edit_form") or OrganisationForm(formdata=None, obj=organisation),
+        merge_form=merge_form,
+        form=ConfirmForm(),
+    ), status
+
+
+@bp.get("/organisations/<int:organisation_id>")
+@requires(Action.ADMINISTER)
+def organisation(organisation):
+    return detail_page(organisation)
+
+
+@bp.post("/organisations/<int:organisation_id>/approve")
+@requires(Action.ADMINISTER)
+def approve(organisation):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitation, token = registration.approve(
+            organisation, db.session.get(User, current_user.id)
+        )
+    except OperationRefused as refused:
+        flash(str(refused), "info")
+        return redirect(url_for(".organisation", organisation_id=organisation.id))
+    db.session.commit()
+    send_invitation(organisation, invitation.email, invitation.full_name, token)
+    flash(
+        f"{organisation.name} is approved. {organisation.contact_name} has been invited to "
+        "manage it.",
+        "success",
+    )
+    return redirect(url_for(".organisations", status="pending"))
+
+
+@bp.post("/organisations/<int:organisation_id>/decline")
+@requires(Action.ADMINISTER)
+def decline(organisation):
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return detail_page(organisation, 400, decline_form=form)
+    try:
+        registration.decline(organisation, db.session.get(User, current_user.id), form.reason.data)
+    except OperationRefused as refused:
+        flash(str(refused), "info")
+        return redirect(url_for(".organisation", organisation_id=organisation.id))
+    db.session.commit()
+    send_mail(
+        organisation.contact_email,
+        "Your request to register",
+        "registration_declined",
+        organisation=organisation,
+    )
+    flash(f"The request from {organisation.name} has been declined.", "success")
+    return redirect(url_for(".organisations", status="pending"))
+
+
+@bp.post("/organisations/<int:organisation_id>/edit")
+@requires(Action.ADMINISTER)
+def edit(organisation):
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        return detail_page(organisation, 400, edit_form=form)
+    operations.update_organisation(
+        organisation, form.name.data, form.sector.data, form.headcount.data
+    )
+    db.session.commit()
+    flash("The organisation has been updated.", "success")
+    return redirect(url_for(".organisation", organisation_id=organisation.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/<any(deactivate, reactivate):change>")
+@requires(Action.ADMINISTER)
+def change_status(organisation, change: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.set_organisation_active(organisation, change == "reactivate")
+    db.session.commit()
+    flash(f"{organisation.name} has been {change}d.", "success")
+    return redirect(url_for(".organisation", organisation_id=organisation.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/merge")
+@requires(Action.ADMINISTER)
+def merge(organisation):
+    form = MergeForm()
+    form.target.choices = [(o.id, o.name) for o in db.session.scalars(select(Organisation))]
+    if not form.validate_on_submit():
+        return detail_page(organisation, 400, merge_form=form)
+    target = db.session.get(Organisation, form.target.data)
+    try:
+        operations.merge_organisations(organisation, target)
+    except operations.AdminRefused as refused:
+        form.target.errors.append(str(refused))
+        return detail_page(organisation, 400, merge_form=form)
+    db.session.commit()
+    flash(f"{organisation.name} has been merged into {target.name}.", "success")
+    return redirect(url_for(".organisation", organisation_id=target.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/domains")
+@requires(Action.ADMINISTER)
+def add_domain(organisation):
+    form = DomainForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_domain(organisation, form.domain.data)
+        except operations.AdminRefused as refused:
+            form.domain.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(
+                f"People with verified {form.domain.data} addresses now join automatically.",
+                "success",
+            )
+            return redirect(url_for(".organisation", organisation_id=organisation.id))
+    return detail_page(organisation, 400, domain_form=form)
+
+
+@bp.post("/organisations/<int:organisation_id>/domains/<int:domain_id>/remove")
+@requires(Action.ADMINISTER)
+def remove_domain(organisation, domain_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.remove_domain(organisation, domain_id)
+    except operations.AdminRefused:
+        abort(404)
+    db.session.commit()
+    flash("The domain has been removed.", "success")
+    return redirect(url_for(".organisation", organisation_id=organisation.id))

@@ -1,0 +1,240 @@
+"""Forms for registering, joining and managing an organisation."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired, FileSize
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from elearn.auth.forms import confirm_field, email_field, new_password_field
+from elearn.forms import Form
+from elearn.models import SECTORS
+from elearn.organisations.importer import MAX_BYTES
+
+
+def name_field(label: str = "Full name", hint: str | None = None) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        description=hint or "As you want it printed on your certificates.",
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+
+
+def headcount_field() -> IntegerField:
+    return IntegerField(
+        "How many people work, study or volunteer there?",
+        widget=GovTextInput(),
+        description="An estimate is fine. CST compares it with how many people are trained.",
+        validators=[
+            InputRequired(message="Enter how many people work, study or volunteer there"),
+            NumberRange(min=1, max=1_000_000, message="Enter a number between 1 and 1,000,000"),
+        ],
+    )
+
+
+class RegisterOrganisationForm(Form):
+    name = StringField(
+        "Name of the business or institution",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the name of the business or institution"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+        ],
+    )
+    sector = RadioField(
+        "What kind of organisation is it?",
+        choices=[(key, label) for key, label in SECTORS.items() if key != "corporation_department"],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what kind of organisation it is")],
+    )
+    headcount = headcount_field()
+    contact_name = name_field("Your full name", hint="You will manage the organisation's training.")
+    contact_email = email_field("Your work email address")
+    contact_phone = StringField(
+        "Your phone number (optional)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send request", widget=GovSubmitInput())
+
+
+class JoinCodeForm(Form):
+    code = StringField(
+        "Join code",
+        widget=GovTextInput(),
+        description="Your organisation's training manager gives you this, for example K7PM-3QXR.",
+        validators=[InputRequired(message="Enter your join code")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class CreateAccountForm(Form):
+    full_name = name_field()
+    email = email_field("Your email address")
+    join_code = HiddenField()
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class SetPasswordForm(Form):
+    password = new_password_field("Create a password")
+    confirm = confirm_field()
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class AcceptInvitationForm(Form):
+    full_name = name_field()
+    password = new_password_field("Create a password")
+    confirm = confirm_field()
+    submit = SubmitField("Accept and create account", widget=GovSubmitInput())
+
+
+ROLE_CHOICES = [
+    ("member", "Member: takes training"),
+    ("manager", "Manager: also manages the organisation"),
+]
+
+
+class InviteForm(Form):
+    emails = TextAreaField(
+        "Email addresses",
+        widget=GovTextArea(),
+        description="Paste one or more addresses, separated by commas, spaces or new lines.",
+        validators=[InputRequired(message="Enter at least one email address")],
+    )
+    role = RadioField(
+        "Invite them as",
+        choices=ROLE_CHOICES,
+        default="member",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select member or manager")],
+    )
+    submit = SubmitField("Check addresses", widget=GovSubmitInput())
+
+
+class UploadForm(Form):
+    file = FileField(
+        "Upload a CSV file",
+        widget=GovFileInput(),
+        description="A header row with the columns email, name and team (name and team are "
+        "optional). Save from Excel as CSV UTF-8. Up to 10,000 rows.",
+        validators=[
+            FileRequired(message="Select a CSV file"),
+            FileSize(max_size=MAX_BYTES, message="The file must be smaller than 2 MB"),
+        ],
+    )
+    submit = SubmitField("Check file", widget=GovSubmitInput())
+
+
+class AssignmentForm(Form):
+    course = SelectField(
+        "Course", widget=GovSelect(), validators=[InputRequired(message="Select a course")]
+    )
+    team = SelectField("Who must complete it", widget=GovSelect(), validate_choice=True)
+    due_on = DateField(
+        "Due date",
+        widget=GovDateInput(),
+        description="For example, 31 3 2027",
+        validators=[InputRequired(message="Enter a due date")],
+    )
+    submit = SubmitField("Assign course", widget=GovSubmitInput())
+
+
+class RoleForm(Form):
+    role = RadioField(
+        "Role",
+        choices=ROLE_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select a role")],
+    )
+    submit = SubmitField("Save role", widget=GovSubmitInput())
+
+
+class HeadcountForm(Form):
+    headcount = headcount_field()
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class DeclineForm(Form):
+    reason = TextAreaField(
+        "Reason (sent to the contact)",
+        widget=GovTextArea(),
+        validators=[InputRequired(message="Enter a reason"), Length(max=500)],
+    )
+    submit = SubmitField("Decline request", widget=GovSubmitInput())
+
+
+class OrganisationForm(Form):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the organisation's name"), Length(max=200)],
+    )
+    sector = SelectField(
+        "Sector",
+        choices=list(SECTORS.items()),
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select a sector")],
+    )
+    headcount = IntegerField(
+        "Headcount",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=1_000_000, message="Enter a number between 1 and 1,000,000"),
+        ],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class MergeForm(Form):
+    target = SelectField(
+        "Merge into",
+        coerce=int,
+        widget=GovSelect(),
+        description="Members, invitations, required training and completions move to this "
+        "organisation; this one is then closed.",
+        validators=[InputRequired(message="Select the organisation to keep")],
+    )
+    submit = SubmitField("Merge organisations", widget=GovSubmitInput())
+
+
+class DomainForm(Form):
+    domain = StringField(
+        "Email domain",
+        widget=GovTextInput(),
+        description="For example, cityoflondon.gov.uk. People who verify an address at this "
+        "domain join the organisation automatically.",
+        validators=[
+            InputRequired(message="Enter an email domain"),
+            Regexp(
+                r"^(?=.{3,255}$)([a-zA-Z0-9-]+\.)+[a-zA-Z]{2,}$",
+                message="Enter a domain like example.org, without the @",
+            ),
+        ],
+    )
+    submit = SubmitField("Add domain", widget=GovSubmitInput())

@@ -1,0 +1,151 @@
+"""A manager invites people: pasted addresses or a CSV, checked, previewed, then sent."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from elearn.auth.forms import ConfirmForm
+from elearn.extensions import db
+from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
+from elearn.organisations import operations
+from elearn.organisations.forms import InviteForm, UploadForm
+from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
+from elearn.organisations.notifications import send_invitation
+from elearn.organisations.views import bp, owned
+from elearn.permissions import Action, requires
+from elearn.security import keeps_input_on_csrf_failure
+
+INVITATIONS_SHOWN = 200
+
+
+def invitations_page(organisation, invite_form=None, upload_form=None, status=200):
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.organisation_id == organisation.id)
+        .order_by(Invitation.accepted_at.is_not(None), Invitation.created_at.desc())
+        .limit(INVITATIONS_SHOWN)
+    ).all()
+    return render_template(
+        "organisations/invitations.html",
+        organisation=organisation,
+        invite_form=invite_form or InviteForm(formdata=None),
+        upload_form=upload_form or UploadForm(formdata=None),
+        invitations=invitations,
+        now=utcnow(),
+        action_form=ConfirmForm(),
+    ), status
+
+
+def to_batch(organisation, invitees, source: str, role: str = Role.MEMBER):
+    rows = [
+        {"line": i.line, "email": i.email, "name": i.name, "team": i.team, "role": role}
+        for i in invitees
+    ]
+    batch = operations.prepare_batch(
+        organisation, rows, db.session.get(User, current_user.id), source
+    )
+    db.session.commit()
+    return redirect(
+        url_for(".invitation_batch", organisation_id=organisation.id, public_id=batch.public_id)
+    )
+
+
+@bp.route("/<int:organisation_id>/invitations", methods=["GET", "POST"])
+@requires(Action.MANAGE_INVITATIONS)
+@keeps_input_on_csrf_failure
+def invitations(organisation):
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return invitations_page(
+            organisation, invite_form=form, status=400 if form.is_submitted() else 200
+        )
+    try:
+        invitees = parse_pasted(form.emails.data)
+    except ImportRejected as rejected:
+        form.emails.errors = [problem.message for problem in rejected.problems]
+        return invitations_page(organisation, invite_form=form, status=400)
+    return to_batch(organisation, invitees, "pasted", form.role.data)
+
+
+@bp.post("/<int:organisation_id>/invitations/upload")
+@requires(Action.MANAGE_INVITATIONS)
+def upload_invitations(organisation):
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return invitations_page(organisation, upload_form=form, status=400)
+    try:
+        invitees = parse_csv(form.file.data.read())
+    except ImportRejected as rejected:
+        form.file.errors = [problem.message for problem in rejected.problems]
+        return invitations_page(organisation, upload_form=form, status=400)
+    return to_batch(organisation, invitees, "csv")
+
+
+def owned_batch(organisation, public_id: str) -> InvitationBatch:
+    batch = db.session.scalar(
+        select(InvitationBatch).where(
+            InvitationBatch.public_id == public_id,
+            InvitationBatch.organisation_id == organisation.id,
+        )
+    )
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/<int:organisation_id>/invitations/batches/<public_id>", methods=["GET", "POST"])
+@requires(Action.MANAGE_INVITATIONS)
+def invitation_batch(organisation, public_id: str):
+    batch = owned_batch(organisation, public_id)
+    form = ConfirmForm()
+    if batch.confirmed_at is not None:
+        flash("These invitations were already sent.", "info")
+        return redirect(url_for(".invitations", organisation_id=organisation.id))
+    if form.validate_on_submit():
+        role = batch.rows[0].get("role", Role.MEMBER) if batch.rows else Role.MEMBER
+        outcome = operations.confirm_batch(
+            organisation, batch, db.session.get(User, current_user.id), role
+        )
+        if outcome is None:
+            return redirect(url_for(".invitations", organisation_id=organisation.id))
+        plan, outgoing = outcome
+        db.session.commit()
+        for row, token in outgoing:
+            send_invitation(organisation, row["email"], row.get("name"), token)
+        current_app.logger.info(
+            "sent %d invitations for organisation %d", len(outgoing), organisation.id
+        )
+        flash(
+            f"{len(outgoing)} invitations sent. {len(plan.members)} people were already members.",
+            "success",
+        )
+        return redirect(url_for(".invitations", organisation_id=organisation.id))
+    plan = operations.plan_invitations(organisation, batch.rows)
+    return render_template(
+        "organisations/batch.html", organisation=organisation, batch=batch, plan=plan, form=form
+    )
+
+
+@bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/<any(resend, revoke):change>")
+@requires(Action.MANAGE_INVITATIONS)
+def change_invitation(organisation, invitation_id: int, change: str):
+    invitation = owned(Invitation, invitation_id, organisation)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if change == "resend":
+            token = operations.resend_invitation(invitation)
+        else:
+            operations.revoke_invitation(invitation)
+    except operations.OperationRefused as refused:
+        flash(str(refused), "info")
+        return redirect(url_for(".invitations", organisation_id=organisation.id))
+    db.session.commit()
+    if change == "resend":
+        send_invitation(organisation, invitation.email, invitation.full_name, token)
+        flash(f"A new invitation link has been sent to {invitation.email}.", "success")
+    else:
+        flash(f"The invitation to {invitation.email} has been withdrawn.", "success")
+    return redirect(url_for(".invitations", organisation_id=organisation.id))

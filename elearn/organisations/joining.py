@@ -1,0 +1,190 @@
+"""Visitors' ways in: register an organisation, accept an invitation, use a join code,
+or create an account from an emailed link (joining by email domain)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from elearn.auth import registration
+from elearn.auth.accounts import find_user, start_session
+from elearn.auth.forms import ConfirmForm
+from elearn.extensions import db, limiter
+from elearn.mail import send_mail
+from elearn.models import Invitation, Organisation, User, utcnow
+from elearn.organisations import operations
+from elearn.organisations.forms import (
+    AcceptInvitationForm,
+    CreateAccountForm,
+    JoinCodeForm,
+    RegisterOrganisationForm,
+    SetPasswordForm,
+)
+from elearn.organisations.registration import request_registration
+from elearn.organisations.tokens import display_join_code, normalise_join_code
+
+bp = Blueprint("joining", __name__)
+
+JOIN_LIMIT = "10 per minute;60 per hour"
+
+
+def welcome(user: User, organisation: Organisation | None) -> None:
+    start_session(user)
+    db.session.commit()
+    if organisation is not None:
+        flash(f"You have joined {organisation.name}.", "success")
+
+
+@bp.route("/organisations/register", methods=["GET", "POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
+def register_organisation():
+    form = RegisterOrganisationForm()
+    if form.validate_on_submit():
+        organisation = request_registration(
+            form.name.data,
+            form.sector.data,
+            form.headcount.data,
+            form.contact_name.data,
+            form.contact_email.data,
+            form.contact_phone.data,
+        )
+        db.session.commit()
+        send_mail(
+            organisation.contact_email,
+            "We have your request to register",
+            "registration_received",
+            organisation=organisation,
+        )
+        return render_template("joining/registration_sent.html", organisation=organisation)
+    return render_template("joining/register.html", form=form)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(JOIN_LIMIT)
+def invitation(token: str):
+    invitation = operations.usable_invitation(token, utcnow())
+    if invitation is None:
+        return render_template("joining/invitation_invalid.html"), 404
+    if current_user.is_authenticated:
+        return accept_signed_in(invitation)
+    if find_user(invitation.email) is not None:
+        return render_template("joining/invitation_sign_in.html", invitation=invitation)
+    form = AcceptInvitationForm()
+    if request.method == "GET" and invitation.full_name:
+        form.full_name.data = invitation.full_name
+    if form.validate_on_submit():
+        user = registration.create_verified_account(
+            invitation.email, form.full_name.data, form.password.data
+        )
+        if user is None:
+            abort(409)
+        operations.accept_invitation(invitation, user)
+        db.session.commit()
+        welcome(user, invitation.organisation)
+        return redirect(url_for("courses.my_training"))
+    return render_template("joining/invitation.html", invitation=invitation, form=form)
+
+
+def accept_signed_in(invitation: Invitation):
+    if current_user.email != invitation.email:
+        return render_template("joining/invitation_other_account.html"), 403
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        operations.accept_invitation(invitation, db.session.get(User, current_user.id))
+        db.session.commit()
+        flash(f"You have joined {invitation.organisation.name}.", "success")
+        return redirect(url_for("courses.my_training"))
+    return render_template("joining/invitation_accept.html", invitation=invitation, form=form)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(JOIN_LIMIT, methods=["POST"])
+def join():
+    form = JoinCodeForm(data={"code": request.args.get("code", "")})
+    if not form.validate_on_submit():
+        return render_template("joining/join.html", form=form)
+    organisation = operations.organisation_for_join_code(form.code.data)
+    if organisation is None:
+        form.code.errors.append("Enter a join code that is in use: check it with your manager")
+        return render_template("joining/join.html", form=form)
+    code = normalise_join_code(form.code.data)
+    if current_user.is_authenticated:
+        return render_template(
+            "joining/join_confirm.html", organisation=organisation, code=code, form=ConfirmForm()
+        )
+    account_form = CreateAccountForm(formdata=None, data={"join_code": code})
+    return render_template(
+        "joining/create_account.html",
+        form=account_form,
+        organisation=organisation,
+        code=display_join_code(code),
+    )
+
+
+@bp.post("/join/<code>")
+@limiter.limit(JOIN_LIMIT)
+def join_signed_in(code: str):
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=url_for(".join", code=code)))
+    organisation = operations.organisation_for_join_code(code)
+    if organisation is None or not ConfirmForm().validate_on_submit():
+        flash("That join code is no longer in use. Check it with your manager.", "info")
+        return redirect(url_for(".join"))
+    operations.join(organisation, db.session.get(User, current_user.id), how="joined_by_code")
+    db.session.commit()
+    flash(f"You have joined {organisation.name}.", "success")
+    return redirect(url_for("courses.my_training"))
+
+
+@bp.route("/create-account", methods=["GET", "POST"])
+@limiter.limit("5 per minute;30 per hour", methods=["POST"])
+def create_account():
+    form = CreateAccountForm()
+    if form.validate_on_submit():
+        email = form.email.data
+        if find_user(email) is not None:
+            send_mail(
+                email,
+                "You already have an account",
+                "account_exists",
+                link=url_for("auth.sign_in", _external=True),
+            )
+        else:
+            token = registration.verification_token(
+                email, form.full_name.data, form.join_code.data or None
+            )
+            send_mail(
+                email,
+                "Confirm your email address",
+                "verify_email",
+                name=form.full_name.data,
+                link=url_for(".confirm_account", token=token, _external=True),
+            )
+        return render_template("joining/check_email.html", email=email)
+    return render_template("joining/create_account.html", form=form, organisation=None, code=None)
+
+
+@bp.route("/create-account/<token>", methods=["GET", "POST"])
+@limiter.limit(JOIN_LIMIT, methods=["POST"])
+def confirm_account(token: str):
+    details = registration.read_verification_token(token)
+    if details is None or find_user(details["email"]) is not None:
+        return render_template("joining/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = registration.create_verified_account(
+            details["email"], details["name"], form.password.data
+        )
+        if user is None:
+            return render_template("joining/link_invalid.html"), 404
+        organisation = operations.organisation_to_join(user.email, details.get("code"))
+        if organisation is not None:
+            operations.join(
+                organisation,
+                user,
+                how="joined_by_code" if details.get("code") else "joined_by_domain",
+            )
+        db.session.commit()
+        welcome(user, organisation)
+        return redirect(url_for("courses.my_training"))
+    return render_template("joining/set_password.html", form=form, email=details["email"])

@@ -1,0 +1,436 @@
+"""What managers and CST do to organisations. Each function flushes and audits; the view
+commits once, so every change (an import of thousands of rows included) is one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, select, update
+
+from elearn import audit
+from elearn.extensions import db
+from elearn.models import (
+    WHOLE_ORGANISATION,
+    Assignment,
+    Invitation,
+    InvitationBatch,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    OrganisationStatus,
+    Role,
+    User,
+    normalise_email,
+    utcnow,
+)
+from elearn.organisations.tokens import hash_token, new_join_code, new_token, normalise_join_code
+
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+class OperationRefused(Exception):
+    """A request that breaks a rule; the message says which, in the users' words."""
+
+
+# --- memberships ---------------------------------------------------------------------
+
+
+def active_membership(user_id: int, organisation_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id,
+            Membership.organisation_id == organisation_id,
+            Membership.left_at.is_(None),
+        )
+    )
+
+
+def join(
+    organisation: Organisation,
+    user: User,
+    team: str | None = None,
+    role: str = Role.MEMBER,
+    how: str = "joined",
+) -> Membership:
+    """Make `user` an active member (again); an existing role is never lowered."""
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.organisation_id == organisation.id
+        )
+    )
+    if membership is None:
+        membership = Membership(
+            user_id=user.id, organisation_id=organisation.id, role=role, team=team
+        )
+        db.session.add(membership)
+    else:
+        if membership.left_at is not None:
+            membership.left_at = None
+            membership.joined_at = utcnow()
+            membership.role = role
+        elif role == Role.MANAGER:
+            membership.role = Role.MANAGER
+        membership.team = team or membership.team
+    db.session.flush()
+    audit.record(
+        how,
+        membership,
+        {"organisation": organisation.id, "role": membership.role},
+        actor_id=user.id,
+    )
+    return membership
+
+
+def active_managers(organisation_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Membership.organisation_id == organisation_id,
+            Membership.role == Role.MANAGER,
+            Membership.left_at.is_(None),
+        )
+    )
+
+
+def set_role(membership: Membership, role: str) -> None:
+    if role not in (Role.MEMBER, Role.MANAGER):
+        raise OperationRefused("Choose member or manager")
+    if membership.role == Role.MANAGER and role == Role.MEMBER:
+        _keep_a_manager(membership)
+    membership.role = role
+    audit.record("role_changed", membership, {"role": role})
+
+
+def remove_member(membership: Membership) -> None:
+    """The person leaves the organisation; their own record and certificates stay theirs."""
+    if membership.role == Role.MANAGER:
+        _keep_a_manager(membership)
+    membership.left_at = utcnow()
+    audit.record("member_removed", membership, {"organisation": membership.organisation_id})
+
+
+def _keep_a_manager(membership: Membership) -> None:
+    if active_managers(membership.organisation_id) <= 1:
+        raise OperationRefused(
+            "An organisation needs at least one manager: make someone else a manager first"
+        )
+
+
+# --- invitations ---------------------------------------------------------------------
+
+
+@dataclass
+class InvitationPlan:
+    """What confirming a list of people will do, row by row."""
+
+    new: list[dict] = field(default_factory=list)
+    renewed: list[dict] = field(default_factory=list)  # invited before: a new link is sent
+    members: list[dict] = field(default_factory=list)  # already members: nothing to do
+
+    @property
+    def to_send(self) -> list[dict]:
+        return self.new + self.renewed
+
+
+def prepare_batch(
+    organisation: Organisation, rows: list[dict], created_by: User, source: str
+) -> InvitationBatch:
+    """Keep checked rows until the manager confirms the preview."""
+    batch = InvitationBatch(
+        public_id=secrets.token_hex(16),
+        organisation_id=organisation.id,
+        created_by_id=created_by.id,
+        source=source,
+        rows=rows,
+    )
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def plan_invitations(organisation: Organisation, rows: list[dict]) -> InvitationPlan:
+    members = set(
+        db.session.scalars(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation.id, Membership.left_at.is_(None))
+        )
+    )
+    invited = set(
+        db.session.scalars(
+            select(Invitation.email).where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.accepted_at.is_(None),
+            )
+        )
+    )
+    plan = InvitationPlan()
+    for row in rows:
+        if row["email"] in members:
+            plan.members.append(row)
+        elif row["email"] in invited:
+            plan.renewed.append(row)
+        else:
+            plan.new.append(row)
+    return plan
+
+
+def confirm_batch(
+    organisation: Organisation, batch: InvitationBatch, by: User, role: str = Role.MEMBER
+) -> tuple[InvitationPlan, list[tuple[dict, str]]] | None:
+    """Create the batch's invitations in bulk; None when it was confirmed already.
+
+    Returns the plan and (row, token) pairs to email once the transaction commits.
+    """
+    claimed = db.session.execute(
+        update(InvitationBatch)
+        .where(InvitationBatch.id == batch.id, InvitationBatch.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return None
+    plan = plan_invitations(organisation, batch.rows)
+    now = utcnow()
+    renewed = [row["email"] for row in plan.renewed]
+    for start in range(0, len(renewed), 500):
+        db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.email.in_(renewed[start : start + 500]),
+                Invitation.accepted_at.is_(None),
+            )
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    outgoing = [(row, new_token()) for row in plan.to_send]
+    if outgoing:
+        db.session.execute(
+            insert(Invitation),
+            [
+                {
+                    "organisation_id": organisation.id,
+                    "email": row["email"],
+                    "full_name": row.get("name"),
+                    "team": row.get("team"),
+                    "role": role,
+                    "token_hash": token_hash,
+                    "created_by_id": by.id,
+                    "created_at": now,
+                    "expires_at": now + INVITATION_LIFETIME,
+                    "last_sent_at": now,
+                }
+                for row, (_, token_hash) in outgoing
+            ],
+        )
+    audit.record(
+        "invitations_imported",
+        organisation,
+        {
+            "batch": batch.public_id,
+            "source": batch.source,
+            "new": len(plan.new),
+            "renewed": len(plan.renewed),
+            "already_members": len(plan.members),
+        },
+    )
+    return plan, [(row, token) for row, (token, _) in outgoing]
+
+
+def invite_one(
+    organisation: Organisation,
+    email: str,
+    by: User | None,
+    full_name: str | None = None,
+    role: str = Role.MEMBER,
+    team: str | None = None,
+) -> tuple[Invitation, str]:
+    """One invitation (a manager's own, or the contact of an approved organisation)."""
+    token, token_hash = new_token()
+    now = utcnow()
+    invitation = Invitation(
+        organisation_id=organisation.id,
+        email=normalise_email(email),
+        full_name=full_name,
+        team=team,
+        role=role,
+        token_hash=token_hash,
+        created_by_id=by.id if by else None,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+        last_sent_at=now,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(
+        "invited",
+        invitation,
+        {"organisation": organisation.id, "role": role},
+        actor_id=by.id if by else None,
+    )
+    return invitation, token
+
+
+def resend_invitation(invitation: Invitation) -> str:
+    """A fresh link and a fresh expiry; the old link stops working."""
+    if invitation.accepted_at is not None:
+        raise OperationRefused("This invitation has already been accepted")
+    token, token_hash = new_token()
+    now = utcnow()
+    invitation.token_hash = token_hash
+    invitation.revoked_at = None
+    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.last_sent_at = now
+    audit.record("invitation_resent", invitation)
+    return token
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    if invitation.accepted_at is not None:
+        raise OperationRefused("This invitation has already been accepted")
+    invitation.revoked_at = utcnow()
+    audit.record("invitation_revoked", invitation)
+
+
+def usable_invitation(token: str, now: datetime) -> Invitation | None:
+    """The pending invitation for a token, or None: the caller says nothing more."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None or invitation.state(now) != "pending":
+        return None
+    if invitation.organisation.status != OrganisationStatus.APPROVED:
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    if normalise_email(user.email) != invitation.email:
+        raise OperationRefused("This invitation was sent to a different email address")
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=utcnow(), accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise OperationRefused("This invitation has already been accepted")
+    return join(
+        invitation.organisation, user, invitation.team, invitation.role, how="invitation_accepted"
+    )
+
+
+# --- join codes and domains ------------------------------------------------------------
+
+
+def regenerate_join_code(organisation: Organisation) -> str:
+    """A new code; the old one stops working at once."""
+    while True:
+        code = new_join_code()
+        taken = db.session.scalar(select(Organisation.id).where(Organisation.join_code == code))
+        if taken is None:
+            break
+    organisation.join_code = code
+    organisation.join_code_enabled = True
+    audit.record("join_code_regenerated", organisation)
+    return code
+
+
+def set_join_code_enabled(organisation: Organisation, enabled: bool) -> None:
+    if enabled and not organisation.join_code:
+        regenerate_join_code(organisation)
+    organisation.join_code_enabled = enabled
+    audit.record("join_code_enabled" if enabled else "join_code_disabled", organisation)
+
+
+def organisation_for_join_code(text: str) -> Organisation | None:
+    code = normalise_join_code(text)
+    if not code:
+        return None
+    return db.session.scalar(
+        select(Organisation).where(
+            Organisation.join_code == code,
+            Organisation.join_code_enabled.is_(True),
+            Organisation.status == OrganisationStatus.APPROVED,
+        )
+    )
+
+
+def organisation_for_email(email: str) -> Organisation | None:
+    """The approved organisation whose allowed domain matches a verified address."""
+    domain = normalise_email(email).rpartition("@")[2]
+    return db.session.scalar(
+        select(Organisation)
+        .join(OrganisationDomain)
+        .where(
+            OrganisationDomain.domain == domain,
+            Organisation.status == OrganisationStatus.APPROVED,
+        )
+    )
+
+
+def organisation_to_join(email: str, join_code: str | None) -> Organisation | None:
+    """Where a newly verified account belongs: the code it came with, else its domain."""
+    organisation = organisation_for_join_code(join_code) if join_code else None
+    return organisation or organisation_for_email(email)
+
+
+# --- required training -------------------------------------------------------------------
+
+
+def assign_course(
+    organisation: Organisation, course_slug: str, team: str | None, due_on: date, by: User
+) -> Assignment:
+    """Require a course of everyone (or a team) by a date; assigning again moves the date."""
+    team = (team or "").strip() or WHOLE_ORGANISATION
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.organisation_id == organisation.id,
+            Assignment.course_slug == course_slug,
+            Assignment.team == team,
+        )
+    )
+    if assignment is None:
+        assignment = Assignment(
+            organisation_id=organisation.id,
+            course_slug=course_slug,
+            team=team,
+            due_on=due_on,
+            created_by_id=by.id,
+        )
+        db.session.add(assignment)
+    else:
+        assignment.due_on = due_on
+    db.session.flush()
+    audit.record(
+        "course_assigned",
+        assignment,
+        {"course": course_slug, "team": team, "due_on": due_on.isoformat()},
+    )
+    return assignment
+
+
+def unassign_course(assignment: Assignment) -> None:
+    audit.record(
+        "course_unassigned", assignment, {"course": assignment.course_slug, "team": assignment.team}
+    )
+    db.session.delete(assignment)
+
+
+def teams(organisation_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Membership.team)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.left_at.is_(None),
+                Membership.team.is_not(None),
+                Membership.team != "",
+            )
+            .distinct()
+            .order_by(Membership.team)
+        )
+    )

@@ -1,0 +1,204 @@
+"""Members' progress in their organisation's required courses, computed in SQL.
+
+One query gives a page of members with, for each assigned course, its status, the date
+it was completed and the date it is due, so filtering, sorting and paging thousands of
+members never loads them into Python.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+
+from elearn.extensions import db
+from elearn.models import (
+    WHOLE_ORGANISATION,
+    Assignment,
+    Completion,
+    Membership,
+    ModuleView,
+    User,
+)
+
+REFRESHER_WINDOW = timedelta(days=30)
+
+
+class MemberStatus(enum.StrEnum):
+    OVERDUE = "overdue"
+    EXPIRED = "expired"
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    REFRESHER_DUE = "refresher due"
+    COMPLETED = "completed"
+
+
+STATUS_ORDER = list(MemberStatus)
+SORTS = ("name", "team", "status")
+
+
+@dataclass(frozen=True)
+class ProgressQuery:
+    """What the manager asked to see."""
+
+    course_slugs: tuple[str, ...]  # the organisation's assigned courses, in column order
+    course: str | None = None  # the course that status filters and sorting look at
+    team: str | None = None
+    status: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+
+def course_columns(organisation_id: int, course_slug: str, now: datetime, index: int):
+    """Correlated columns for one course: due date, completion date, expiry, status."""
+    due = (
+        select(func.min(Assignment.due_on))
+        .where(
+            Assignment.organisation_id == organisation_id,
+            Assignment.course_slug == course_slug,
+            or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
+        )
+        .scalar_subquery()
+    )
+    latest = (
+        select(Completion)
+        .where(Completion.user_id == Membership.user_id, Completion.course_slug == course_slug)
+        .order_by(Completion.sequence.desc())
+        .limit(1)
+    )
+    completed_at = latest.with_only_columns(Completion.completed_at).scalar_subquery()
+    expires_at = latest.with_only_columns(Completion.expires_at).scalar_subquery()
+    started = exists().where(
+        ModuleView.user_id == Membership.user_id,
+        ModuleView.course_slug == course_slug,
+        or_(completed_at.is_(None), ModuleView.last_viewed_at > completed_at),
+    )
+    valid = and_(completed_at.is_not(None), or_(expires_at.is_(None), expires_at > now))
+    status = case(
+        (and_(valid, expires_at.is_not(None), expires_at <= now + REFRESHER_WINDOW),
+         literal(MemberStatus.REFRESHER_DUE.value)),
+        (valid, literal(MemberStatus.COMPLETED.value)),
+        (and_(due.is_not(None), due < now.date()), literal(MemberStatus.OVERDUE.value)),
+        (started, literal(MemberStatus.IN_PROGRESS.value)),
+        (completed_at.is_not(None), literal(MemberStatus.EXPIRED.value)),
+        else_=literal(MemberStatus.NOT_STARTED.value),
+    )  # fmt: skip
+    order = case(
+        *((status == value.value, rank) for rank, value in enumerate(STATUS_ORDER)), else_=99
+    )
+    return (
+        status.label(f"status_{index}"),
+        completed_at.label(f"completed_{index}"),
+        expires_at.label(f"expires_{index}"),
+        due.label(f"due_{index}"),
+        order.label(f"order_{index}"),
+    )
+
+
+def progress_select(organisation_id: int, query: ProgressQuery, now: datetime) -> Select:
+    """Every active member with their status in each assigned course, filtered and sorted."""
+    columns = [
+        column
+        for index, slug in enumerate(query.course_slugs)
+        for column in course_columns(organisation_id, slug, now, index)
+    ]
+    statement = (
+        select(
+            Membership.id.label("membership_id"),
+            Membership.team,
+            Membership.role,
+            User.full_name,
+            User.email,
+            *columns,
+        )
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation_id, Membership.left_at.is_(None))
+    )
+    if query.team:
+        statement = statement.where(Membership.team == query.team)
+    selected = _selected_index(query)
+    if query.status and selected is not None:
+        statement = statement.where(columns[selected * 5] == query.status)
+    sort_column = {
+        "team": func.coalesce(Membership.team, ""),
+        "status": columns[selected * 5 + 4] if selected is not None else User.full_name,
+    }.get(query.sort, func.lower(User.full_name))
+    sort_column = sort_column.desc() if query.descending else sort_column.asc()
+    return statement.order_by(sort_column, func.lower(User.full_name), Membership.id)
+
+
+def _selected_index(query: ProgressQuery) -> int | None:
+    if not query.course_slugs:
+        return None
+    if query.course in query.course_slugs:
+        return query.course_slugs.index(query.course)
+    return 0
+
+
+@dataclass(frozen=True)
+class ProgressPage:
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def progress_page(
+    organisation_id: int, query: ProgressQuery, now: datetime, page: int, per_page: int = 50
+) -> ProgressPage:
+    statement = progress_select(organisation_id, query, now)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return ProgressPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def status_counts(organisation_id: int, course_slugs: tuple[str, ...], now: datetime) -> dict:
+    """For each assigned course, how many active members have each status."""
+    counts: dict[str, dict[str, int]] = {}
+    for index, slug in enumerate(course_slugs):
+        status = course_columns(organisation_id, slug, now, index)[0]
+        inner = (
+            select(status)
+            .where(Membership.organisation_id == organisation_id, Membership.left_at.is_(None))
+            .subquery()
+        )
+        column = inner.c[f"status_{index}"]
+        rows = db.session.execute(select(column, func.count()).group_by(column)).all()
+        counts[slug] = {value: count for value, count in rows}
+    return counts
+
+
+def required_courses(user_id: int) -> dict[str, date]:
+    """The courses a learner's organisations require of them, with the earliest due date."""
+    rows = db.session.execute(
+        select(Assignment.course_slug, func.min(Assignment.due_on))
+        .join(
+            Membership,
+            and_(
+                Membership.organisation_id == Assignment.organisation_id,
+                Membership.user_id == user_id,
+                Membership.left_at.is_(None),
+                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
+            ),
+        )
+        .group_by(Assignment.course_slug)
+    ).all()
+    return dict(rows)
+
+
+def assigned_course_slugs(organisation_id: int) -> tuple[str, ...]:
+    return tuple(
+        db.session.scalars(
+            select(Assignment.course_slug)
+            .where(Assignment.organisation_id == organisation_id)
+            .distinct()
+            .order_by(Assignment.course_slug)
+        )
+    )

@@ -1,0 +1,293 @@
+"""A manager's pages for their organisation: overview, members' progress, required training,
+join code. Every route takes the organisation from the URL through `requires()`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from elearn.auth.forms import ConfirmForm
+from elearn.courses.catalogue import current_catalogue
+from elearn.csv_export import csv_response
+from elearn.extensions import db
+from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
+from elearn.organisations import operations
+from elearn.organisations.forms import AssignmentForm, HeadcountForm, RoleForm
+from elearn.organisations.progress import (
+    SORTS,
+    STATUS_ORDER,
+    ProgressQuery,
+    assigned_course_slugs,
+    progress_page,
+    progress_select,
+    status_counts,
+)
+from elearn.organisations.tokens import display_join_code
+from elearn.permissions import Action, managed_organisations, requires
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+
+def owned(model, object_id: int, organisation):
+    """An object of this organisation named in the URL, or 404."""
+    found = db.session.get(model, object_id)
+    if found is None or found.organisation_id != organisation.id:
+        abort(404)
+    return found
+
+
+def course_title(slug: str) -> str:
+    course = current_catalogue().get(slug)
+    return course.title if course else slug
+
+
+@bp.get("/")
+@login_required
+def index():
+    if current_user.is_cst_admin:
+        return redirect(url_for("admin.organisations"))
+    organisations = managed_organisations(current_user)
+    if len(organisations) == 1:
+        return redirect(url_for(".overview", organisation_id=organisations[0].id))
+    return render_template("organisations/index.html", organisations=organisations)
+
+
+@bp.get("/<int:organisation_id>")
+@requires(Action.VIEW_ORGANISATION)
+def overview(organisation):
+    slugs = assigned_course_slugs(organisation.id)
+    members = db.session.scalar(
+        select(func.count()).where(
+            Membership.organisation_id == organisation.id, Membership.left_at.is_(None)
+        )
+    )
+    pending = db.session.scalar(
+        select(func.count()).where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    return render_template(
+        "organisations/overview.html",
+        organisation=organisation,
+        members=members,
+        pending=pending,
+        counts=status_counts(organisation.id, slugs, utcnow()),
+        course_title=course_title,
+        statuses=STATUS_ORDER,
+    )
+
+
+def progress_query(organisation) -> ProgressQuery:
+    args = request.args
+    sort = args.get("sort", "name")
+    return ProgressQuery(
+        course_slugs=assigned_course_slugs(organisation.id),
+        course=args.get("course") or None,
+        team=args.get("team") or None,
+        status=args.get("status") or None,
+        sort=sort if sort in SORTS else "name",
+        descending=args.get("order") == "desc",
+    )
+
+
+@bp.get("/<int:organisation_id>/members")
+@requires(Action.VIEW_ORGANISATION)
+def members(organisation):
+    query = progress_query(organisation)
+    page = progress_page(organisation.id, query, utcnow(), request.args.get("page", 1, type=int))
+    return render_template(
+        "organisations/members.html",
+        organisation=organisation,
+        query=query,
+        page=page,
+        teams=operations.teams(organisation.id),
+        statuses=STATUS_ORDER,
+        course_title=course_title,
+        today=utcnow().date(),
+    )
+
+
+@bp.get("/<int:organisation_id>/members.csv")
+@requires(Action.VIEW_ORGANISATION)
+def members_csv(organisation):
+    query = progress_query(organisation)
+    rows = db.session.execute(progress_select(organisation.id, query, utcnow())).all()
+    header = ["Name", "Email", "Team", "Role"]
+    for slug in query.course_slugs:
+        title = course_title(slug)
+        header += [f"{title}: status", f"{title}: completed", f"{title}: due"]
+    lines = (
+        [row.full_name, row.email, row.team or "", row.role]
+        + [
+            value
+            for index in range(len(query.course_slugs))
+            for value in (
+                getattr(row, f"status_{index}"),
+                _date(getattr(row, f"completed_{index}")),
+                _date(getattr(row, f"due_{index}")),
+            )
+        ]
+        for row in rows
+    )
+    filename = f"organisation-{organisation.id}-progress-{utcnow():%Y-%m-%d}.csv"
+    return csv_response(filename, header, lines)
+
+
+def _date(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+@bp.get("/<int:organisation_id>/members/<int:membership_id>")
+@requires(Action.MANAGE_MEMBERS)
+def member(organisation, membership_id: int):
+    membership = owned(Membership, membership_id, organisation)
+    form = RoleForm(data={"role": membership.role})
+    return render_template(
+        "organisations/member.html",
+        organisation=organisation,
+        membership=membership,
+        form=form,
+        remove_form=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:organisation_id>/members/<int:membership_id>/role")
+@requires(Action.MANAGE_MEMBERS)
+def member_role(organisation, membership_id: int):
+    membership = owned(Membership, membership_id, organisation)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            operations.set_role(membership, form.role.data)
+        except operations.OperationRefused as refused:
+            form.role.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(f"{membership.user.full_name} is now a {membership.role}.", "success")
+            return redirect(
+                url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
+            )
+    return render_template(
+        "organisations/member.html",
+        organisation=organisation,
+        membership=membership,
+        form=form,
+        remove_form=ConfirmForm(),
+    ), 400
+
+
+@bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
+@requires(Action.MANAGE_MEMBERS)
+def remove_member(organisation, membership_id: int):
+    membership = owned(Membership, membership_id, organisation)
+    if membership.left_at is not None or not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.remove_member(membership)
+    except operations.OperationRefused as refused:
+        flash(str(refused), "info")
+        return redirect(
+            url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
+        )
+    db.session.commit()
+    flash(
+        f"{membership.user.full_name} has been removed. Their own training record stays with them.",
+        "success",
+    )
+    return redirect(url_for(".members", organisation_id=organisation.id))
+
+
+@bp.route("/<int:organisation_id>/assignments", methods=["GET", "POST"])
+@requires(Action.MANAGE_ASSIGNMENTS)
+def assignments(organisation):
+    form = AssignmentForm()
+    form.course.choices = [("", "Choose a course")] + [
+        (c.slug, c.title) for c in current_catalogue()
+    ]
+    form.team.choices = [(WHOLE_ORGANISATION, "Everyone in the organisation")] + [
+        (team, f"Team: {team}") for team in operations.teams(organisation.id)
+    ]
+    if form.validate_on_submit():
+        if form.due_on.data < utcnow().date():
+            form.due_on.errors.append("The due date must be today or in the future")
+        else:
+            operations.assign_course(
+                organisation,
+                form.course.data,
+                form.team.data,
+                form.due_on.data,
+                db.session.get(User, current_user.id),
+            )
+            db.session.commit()
+            flash(
+                f"{course_title(form.course.data)} is now required, due "
+                f"{form.due_on.data:%-d %B %Y}.",
+                "success",
+            )
+            return redirect(url_for(".assignments", organisation_id=organisation.id))
+    current = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.organisation_id == organisation.id)
+        .order_by(Assignment.due_on, Assignment.course_slug)
+    ).all()
+    return render_template(
+        "organisations/assignments.html",
+        organisation=organisation,
+        form=form,
+        assignments=current,
+        course_title=course_title,
+        remove_form=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:organisation_id>/assignments/<int:assignment_id>/remove")
+@requires(Action.MANAGE_ASSIGNMENTS)
+def remove_assignment(organisation, assignment_id: int):
+    assignment = owned(Assignment, assignment_id, organisation)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.unassign_course(assignment)
+    db.session.commit()
+    flash(f"{course_title(assignment.course_slug)} is no longer required.", "success")
+    return redirect(url_for(".assignments", organisation_id=organisation.id))
+
+
+@bp.get("/<int:organisation_id>/join-code")
+@requires(Action.MANAGE_INVITATIONS)
+def join_code(organisation):
+    code = display_join_code(organisation.join_code) if organisation.join_code else None
+    return render_template(
+        "organisations/join_code.html", organisation=organisation, code=code, form=ConfirmForm()
+    )
+
+
+@bp.post("/<int:organisation_id>/join-code/<any(regenerate, on, off):change>")
+@requires(Action.MANAGE_INVITATIONS)
+def change_join_code(organisation, change: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if change == "regenerate":
+        operations.regenerate_join_code(organisation)
+        message = "A new join code has been made. The old code no longer works."
+    else:
+        operations.set_join_code_enabled(organisation, change == "on")
+        message = "The join code is switched " + change + "."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".join_code", organisation_id=organisation.id))
+
+
+@bp.route("/<int:organisation_id>/headcount", methods=["GET", "POST"])
+@requires(Action.VIEW_ORGANISATION)
+def headcount(organisation):
+    form = HeadcountForm(obj=organisation)
+    if form.validate_on_submit():
+        organisation.headcount = form.headcount.data
+        db.session.commit()
+        flash("The headcount has been updated.", "success")
+        return redirect(url_for(".overview", organisation_id=organisation.id))
+    return render_template("organisations/headcount.html", organisation=organisation, form=form)

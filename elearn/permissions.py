@@ -1,0 +1,102 @@
+"""Who may do what to which organisation: one place, one decorator.
+
+Views name an action; `can()` answers for a user and an organisation; `requires()` loads
+the organisation named in the URL (404 when missing), asks `can()` (403 when not), and
+hands the organisation to the view.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from elearn.extensions import db
+from elearn.models import Membership, Organisation, OrganisationStatus, Role, User
+
+
+class Action(enum.StrEnum):
+    VIEW_ORGANISATION = "view_organisation"
+    MANAGE_MEMBERS = "manage_members"
+    MANAGE_INVITATIONS = "manage_invitations"
+    MANAGE_ASSIGNMENTS = "manage_assignments"
+    ADMINISTER = "administer"  # CST only: approve, rename, merge, deactivate, domains
+
+
+CST_ONLY = {Action.ADMINISTER}
+
+
+def manager_membership(user_id: int, organisation_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.user_id == user_id,
+            Membership.organisation_id == organisation_id,
+            Membership.role == Role.MANAGER,
+            Membership.left_at.is_(None),
+        )
+    )
+
+
+def can(user: User, action: Action, organisation: Organisation) -> bool:
+    """Whether `user` may take `action` on `organisation`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_cst_admin:
+        return True
+    if action in CST_ONLY or organisation.status != OrganisationStatus.APPROVED:
+        return False
+    return manager_membership(user.id, organisation.id) is not None
+
+
+def requires(action: Action):
+    """Route decorator for URLs with <int:organisation_id>: the view gets `organisation`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(organisation_id: int, **kwargs):
+            organisation = db.session.get(Organisation, organisation_id)
+            if organisation is None:
+                abort(404)
+            if not can(current_user, action, organisation):
+                abort(403)
+            return view(organisation=organisation, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def cst_admin_required(view):
+    """Route decorator for CST administration pages with no organisation in the URL."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(**kwargs):
+        if not current_user.is_cst_admin:
+            abort(403)
+        return view(**kwargs)
+
+    wrapped.required_action = Action.ADMINISTER
+    return wrapped
+
+
+def managed_organisations(user: User) -> list[Organisation]:
+    """The approved organisations a user manages (CST admins see them through admin pages)."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.role == Role.MANAGER,
+                Membership.left_at.is_(None),
+                Organisation.status == OrganisationStatus.APPROVED,
+            )
+            .order_by(Organisation.name)
+        )
+    )
