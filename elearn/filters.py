@@ -29,7 +29,13 @@ def london_datetime(moment: datetime | None) -> str:
     return f"{local:%-d %B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
 
 
+def number(value: int | None) -> str:
+    """12,345: thousands separated, as GOV.UK style writes numbers."""
+    return "" if value is None else f"{value:,}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(number, "number")
     app.add_template_filter(london_date, "date")
     app.add_template_filter(london_datetime, "datetime")
 

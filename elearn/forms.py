@@ -2,6 +2,7 @@
 
 from flask import g
 from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice
 
 EXPIRED_MESSAGE = (
     "This page had been open too long, so nothing was saved. "
@@ -19,3 +20,43 @@ class Form(FlaskForm):
     @property
     def expired(self) -> bool:
         return bool(g.get("csrf_failed"))
+
+    list_every_error: tuple[str, ...] = ()
+
+    def error_list(self) -> list[dict]:
+        """The error summary: the first error of each field, linked to it, or every error of
+        the fields named in `list_every_error` (an import's problems, line by line)."""
+        items = []
+        for field in self:
+            shown = field.errors if field.name in self.list_every_error else field.errors[:1]
+            items += [{"text": error, "href": f"#{field.id}"} for error in shown]
+        return items
+
+
+def problems_as_errors(problems: list[str]) -> list[str]:
+    """A field's errors for a list of problems: a count the field shows, then each one."""
+    if len(problems) == 1:
+        return problems
+    return [f"There are {len(problems)} problems: fix them all, then try again", *problems]
+
+
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year (GOV.UK date input), with a plain error."""
+
+    def __init__(self, label: str, message: str = "Enter a real date", **kwargs) -> None:
+        super().__init__(label, format="%d %m %Y", **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist and not any(value.strip() for value in valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(value.strip() for value in valuelist)])
+        except ValueError as error:
+            raise ValueError(self.message) from error
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

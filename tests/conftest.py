@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from elearn import create_app
 from elearn.config import TestConfig
@@ -25,6 +26,7 @@ from elearn.models import Completion, Membership, Organisation, Role, User, utcn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery staple"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
 
 
 @pytest.fixture(scope="session")
@@ -111,9 +113,12 @@ class Factory:
         user = User(
             email=email or f"person{self.count}@example.com",
             full_name=full_name or f"Person {self.count}",
-            password=password,
             is_cst_admin=admin,
         )
+        if password == PASSWORD:
+            user.password_hash = PASSWORD_HASH
+        else:
+            user.set_password(password)
         self.session.add(user)
         self.session.flush()
         if org is not None:

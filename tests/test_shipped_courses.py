@@ -83,9 +83,7 @@ def test_course_meets_the_content_standard(slug):
 def test_course_images_exist_and_have_alt_text(slug):
     folder = PROJECT_DIR / "content" / slug
     images = [
-        match
-        for path in sorted(folder.glob("*.md"))
-        for match in IMAGE.finditer(path.read_text())
+        match for path in sorted(folder.glob("*.md")) for match in IMAGE.finditer(path.read_text())
     ]
     assert images, "each course has at least one diagram"
     for image in images:

@@ -121,7 +121,8 @@ def merge_organisations(source: Organisation, target: Organisation) -> None:
     source.join_code = None
     source.join_code_enabled = False
     audit.record("organisation_merged", source, {"into": target.id, "name": source.name})
-    db.session.expire_all()
+    db.session.flush()
+    db.session.expire_all()  # bulk updates above bypassed the identity map
 
 
 def _merge_memberships(source: Organisation, target: Organisation) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from elearn.admin import operations
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db
+from elearn.forms import choices
 from elearn.mail import send_mail
 from elearn.models import SECTORS, Membership, Organisation, OrganisationStatus, User
 from elearn.organisations import registration
@@ -69,7 +70,7 @@ def detail_page(organisation, status=200, **forms):
         .order_by(Organisation.name)
     ).all()
     merge_form = forms.get("merge_form") or MergeForm(formdata=None)
-    merge_form.target.choices = [(o.id, o.name) for o in others]
+    merge_form.target.choices = choices((o.id, o.name) for o in others)
     return render_template(
         "admin/organisation.html",
         organisation=organisation,
@@ -160,7 +161,7 @@ def change_status(organisation, change: str):
 @requires(Action.ADMINISTER)
 def merge(organisation):
     form = MergeForm()
-    form.target.choices = [(o.id, o.name) for o in db.session.scalars(select(Organisation))]
+    form.target.choices = choices((o.id, o.name) for o in db.session.scalars(select(Organisation)))
     if not form.validate_on_submit():
         return detail_page(organisation, 400, merge_form=form)
     target = db.session.get(Organisation, form.target.data)

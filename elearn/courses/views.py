@@ -24,6 +24,7 @@ from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
 from elearn.extensions import db
 from elearn.models import QuizAttempt, utcnow
+from elearn.organisations.progress import required_courses
 from elearn.security import keeps_input_on_csrf_failure
 
 bp = Blueprint("courses", __name__)
@@ -66,8 +67,18 @@ def catalogue_page():
 @bp.get("/my-training")
 @login_required
 def my_training():
-    progress = learner_progress(current_user.id, catalogue(), utcnow())
-    return render_template("courses/my_training.html", progress=progress)
+    now = utcnow()
+    progress = learner_progress(current_user.id, catalogue(), now)
+    required = required_courses(current_user.id)
+    progress.sort(
+        key=lambda item: (
+            item.course.slug not in required,
+            required.get(item.course.slug) or now.date(),
+        )
+    )
+    return render_template(
+        "courses/my_training.html", progress=progress, required=required, today=now.date()
+    )
 
 
 @bp.get("/courses/<course_slug>")

@@ -13,7 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -25,7 +24,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from elearn.auth.forms import confirm_field, email_field, new_password_field
-from elearn.forms import Form
+from elearn.forms import DayMonthYearField, Form, choices
 from elearn.models import SECTORS
 from elearn.organisations.importer import MAX_BYTES
 
@@ -65,7 +64,7 @@ class RegisterOrganisationForm(Form):
     )
     sector = RadioField(
         "What kind of organisation is it?",
-        choices=[(key, label) for key, label in SECTORS.items() if key != "corporation_department"],
+        choices=choices((k, v) for k, v in SECTORS.items() if k != "corporation_department"),
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select what kind of organisation it is")],
     )
@@ -120,6 +119,7 @@ ROLE_CHOICES = [
 
 
 class InviteForm(Form):
+    list_every_error = ("emails",)
     emails = TextAreaField(
         "Email addresses",
         widget=GovTextArea(),
@@ -128,7 +128,7 @@ class InviteForm(Form):
     )
     role = RadioField(
         "Invite them as",
-        choices=ROLE_CHOICES,
+        choices=choices(ROLE_CHOICES),
         default="member",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select member or manager")],
@@ -137,6 +137,7 @@ class InviteForm(Form):
 
 
 class UploadForm(Form):
+    list_every_error = ("file",)
     file = FileField(
         "Upload a CSV file",
         widget=GovFileInput(),
@@ -155,8 +156,9 @@ class AssignmentForm(Form):
         "Course", widget=GovSelect(), validators=[InputRequired(message="Select a course")]
     )
     team = SelectField("Who must complete it", widget=GovSelect(), validate_choice=True)
-    due_on = DateField(
+    due_on = DayMonthYearField(
         "Due date",
+        message="Enter a real due date, for example 31 3 2027",
         widget=GovDateInput(),
         description="For example, 31 3 2027",
         validators=[InputRequired(message="Enter a due date")],
@@ -167,7 +169,7 @@ class AssignmentForm(Form):
 class RoleForm(Form):
     role = RadioField(
         "Role",
-        choices=ROLE_CHOICES,
+        choices=choices(ROLE_CHOICES),
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select a role")],
     )
@@ -196,7 +198,7 @@ class OrganisationForm(Form):
     )
     sector = SelectField(
         "Sector",
-        choices=list(SECTORS.items()),
+        choices=choices(SECTORS.items()),
         widget=GovSelect(),
         validators=[InputRequired(message="Select a sector")],
     )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db
+from elearn.forms import problems_as_errors
 from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
@@ -64,7 +65,7 @@ def invitations(organisation):
     try:
         invitees = parse_pasted(form.emails.data)
     except ImportRejected as rejected:
-        form.emails.errors = [problem.message for problem in rejected.problems]
+        form.emails.errors = problems_as_errors([p.message for p in rejected.problems])
         return invitations_page(organisation, invite_form=form, status=400)
     return to_batch(organisation, invitees, "pasted", form.role.data)
 
@@ -78,7 +79,7 @@ def upload_invitations(organisation):
     try:
         invitees = parse_csv(form.file.data.read())
     except ImportRejected as rejected:
-        form.file.errors = [problem.message for problem in rejected.problems]
+        form.file.errors = problems_as_errors([p.message for p in rejected.problems])
         return invitations_page(organisation, upload_form=form, status=400)
     return to_batch(organisation, invitees, "csv")
 

@@ -11,7 +11,7 @@ from elearn.auth.accounts import find_user, start_session
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db, limiter
 from elearn.mail import send_mail
-from elearn.models import Invitation, Organisation, User, utcnow
+from elearn.models import Invitation, Organisation, User, normalise_email, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import (
     AcceptInvitationForm,
@@ -141,7 +141,7 @@ def join_signed_in(code: str):
 def create_account():
     form = CreateAccountForm()
     if form.validate_on_submit():
-        email = form.email.data
+        email = normalise_email(form.email.data)
         if find_user(email) is not None:
             send_mail(
                 email,

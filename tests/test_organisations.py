@@ -1,0 +1,434 @@
+"""Organisations: registering, approval, invitations, join codes, domains, management."""
+
+from __future__ import annotations
+
+import email
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from elearn.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    User,
+)
+from tests.conftest import PASSWORD
+
+
+def mails(app) -> list[email.message.Message]:
+    folder = Path(app.config["MAIL_DIR"])
+    return [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+
+def mail_to(app, address: str) -> email.message.Message:
+    found = [m for m in mails(app) if m["To"] == address]
+    assert found, f"no mail to {address}"
+    return found[-1]
+
+
+def link_in(message, path: str) -> str:
+    body = message.get_payload(decode=True).decode()
+    return re.search(rf"http://localhost({path}\S+)", body).group(1)
+
+
+def actions(session) -> list[str]:
+    return session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+
+
+def manager_of(make, org=None, **kwargs):
+    org = org or make.organisation()
+    return org, make.user(org=org, role="manager", **kwargs)
+
+
+def test_business_registers_cst_approves_and_contact_becomes_manager(
+    app, browser, other_browser, make, session
+):
+    browser.get("/organisations/register")
+    page = browser.post(
+        "/organisations/register",
+        {
+            "name": "Cheapside Coffee Ltd",
+            "sector": "business",
+            "headcount": "40",
+            "contact_name": "Priya Shah",
+            "contact_email": "Priya@Cheapside.example",
+            "contact_phone": "020 7946 0000",
+        },
+        status=200,
+    )
+    assert page.h1 == "Request sent"
+    organisation = session.scalar(select(Organisation))
+    assert (organisation.status, organisation.headcount) == ("pending", 40)
+    assert mail_to(app, "priya@cheapside.example")["Subject"] == "We have your request to register"
+
+    admin = make.user(admin=True)
+    other_browser.sign_in(admin)
+    page = other_browser.get("/admin/organisations")
+    assert "Waiting for a decision" in page.text()
+    other_browser.get(f"/admin/organisations/{organisation.id}")
+    other_browser.post(f"/admin/organisations/{organisation.id}/approve")
+    session.refresh(organisation)
+    assert organisation.status == "approved"
+
+    link = link_in(mail_to(app, "priya@cheapside.example"), "/invitations/")
+    page = browser.get(link)
+    assert page.h1 == "Join Cheapside Coffee Ltd"
+    assert page.soup.find("input", {"name": "full_name"})["value"] == "Priya Shah"
+    browser.post(link, {"full_name": "Priya Shah", "password": PASSWORD, "confirm": PASSWORD})
+    priya = session.scalar(select(User).where(User.email == "priya@cheapside.example"))
+    membership = session.scalar(select(Membership).where(Membership.user_id == priya.id))
+    assert (membership.organisation_id, membership.role) == (organisation.id, "manager")
+    assert browser.get(f"/organisations/{organisation.id}").h1 == "Overview"
+    assert browser.get(link, status=404).h1 == "This invitation link does not work"
+    assert {
+        "registration_requested",
+        "registration_approved",
+        "invited",
+        "invitation_accepted",
+    } <= set(actions(session))
+
+
+def test_cst_declines_a_request_with_a_reason(app, browser, make, session):
+    organisation = Organisation(
+        name="Doubtful Ltd",
+        sector="business",
+        status="pending",
+        contact_name="D",
+        contact_email="d@example.com",
+    )
+    session.add(organisation)
+    session.commit()
+    browser.sign_in(make.user(admin=True))
+    browser.get(f"/admin/organisations/{organisation.id}")
+    page = browser.post(
+        f"/admin/organisations/{organisation.id}/decline", {"reason": ""}, status=400
+    )
+    assert page.error_summary() == ["Enter a reason"]
+    browser.post(f"/admin/organisations/{organisation.id}/decline", {"reason": "Not in the City."})
+    session.refresh(organisation)
+    assert (organisation.status, organisation.decision_note) == ("declined", "Not in the City.")
+    body = mail_to(app, "d@example.com").get_payload(decode=True).decode()
+    assert "Not in the City." in body
+
+
+def test_manager_invites_by_pasting_addresses_then_person_accepts(
+    app, browser, other_browser, make, session
+):
+    org, manager = manager_of(make)
+    existing = make.user(email="already@example.com", org=org)
+    browser.sign_in(manager)
+    browser.get(f"/organisations/{org.id}/invitations")
+    page = browser.post(
+        f"/organisations/{org.id}/invitations",
+        {"emails": "new.one@example.com, Already@example.com\nbad@", "role": "member"},
+        status=400,
+    )
+    assert page.error_summary() == ["Entry 3: 'bad@' is not a valid email address"]
+    assert session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert "new.one@example.com" in page.soup.find("textarea").get_text(), "input is kept"
+
+    page = browser.post(
+        f"/organisations/{org.id}/invitations",
+        {"emails": "new.one@example.com, Already@example.com", "role": "member"},
+    )
+    preview = browser.get(page.response.headers["Location"])
+    assert preview.h1 == "Check who will be invited"
+    assert "1 new invitation will be sent" in preview.text()
+    assert "1 person is already a member" in preview.text()
+    assert session.scalar(select(func.count()).select_from(Invitation)) == 0, "nothing sent yet"
+    browser.post(preview.response.request.path)
+    invitation = session.scalar(select(Invitation))
+    assert invitation.email == "new.one@example.com"
+    assert invitation.token_hash and "new.one" not in invitation.token_hash
+
+    link = link_in(mail_to(app, "new.one@example.com"), "/invitations/")
+    assert link.split("/")[-1] != invitation.token_hash, "only a hash of the token is stored"
+    other_browser.get(link)
+    other_browser.post(link, {"full_name": "New One", "password": PASSWORD, "confirm": PASSWORD})
+    assert other_browser.get("/my-training").h1 == "My training"
+    new = session.scalar(select(User).where(User.email == "new.one@example.com"))
+    assert (
+        session.scalar(
+            select(Membership.role).where(
+                Membership.user_id == new.id, Membership.organisation_id == org.id
+            )
+        )
+        == "member"
+    )
+    assert existing.id != new.id
+
+
+def test_confirming_a_preview_twice_sends_once(app, browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    browser.get(f"/organisations/{org.id}/invitations")
+    page = browser.post(
+        f"/organisations/{org.id}/invitations", {"emails": "a@example.com", "role": "member"}
+    )
+    batch_url = page.response.headers["Location"]
+    browser.get(batch_url)
+    browser.post(batch_url)
+    browser.post(batch_url)
+    assert session.scalar(select(func.count()).select_from(Invitation)) == 1
+    assert len([m for m in mails(app) if m["To"] == "a@example.com"]) == 1
+
+
+CSV_WITH_MISTAKES = (
+    "\ufeffName;Email;Team\n"
+    "Ann Lee;ann@example.com;Claims\n"
+    "No Email;;Claims\n"
+    "Bad;bob@;Claims\n"
+    "Ann Again;ANN@example.com;Claims\n"
+).encode()
+
+
+def upload(browser, org, data: bytes, status: int):
+    browser.get(f"/organisations/{org.id}/invitations")
+    return browser.post(
+        f"/organisations/{org.id}/invitations/upload",
+        {"file": (__import__("io").BytesIO(data), "people.csv")},
+        status=status,
+    )
+
+
+def test_csv_with_mistakes_is_rejected_whole_with_each_line(browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    page = upload(browser, org, CSV_WITH_MISTAKES, status=400)
+    assert page.error_summary() == [
+        "There are 3 problems: fix them all, then try again",
+        "Line 3: enter an email address",
+        "Line 4: 'bob@' is not a valid email address",
+        "Line 5: ann@example.com is already on line 2",
+    ]
+    assert page.soup.select_one("#file-error") is not None
+    assert session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_csv_preview_then_import_with_teams(app, browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    data = "email,name,team\nann@example.com,Ann Lee,Claims\nraj@example.com,Raj Patel,Legal\n"
+    page = upload(browser, org, data.encode(), status=302)
+    preview = browser.get(page.response.headers["Location"])
+    assert "2 new invitations will be sent" in preview.text()
+    cells = [td.get_text() for td in preview.soup.select("tbody tr:first-child td")]
+    assert cells == ["2", "ann@example.com", "Ann Lee", "Claims"]
+    browser.post(preview.response.request.path)
+    invitations = session.scalars(select(Invitation).order_by(Invitation.email)).all()
+    assert [(i.email, i.full_name, i.team) for i in invitations] == [
+        ("ann@example.com", "Ann Lee", "Claims"),
+        ("raj@example.com", "Raj Patel", "Legal"),
+    ]
+    assert "invitations_imported" in actions(session)
+
+
+def test_ten_thousand_rows_import_in_one_go(app, browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    rows = "\n".join(f"worker{n}@bulk.example,Worker {n},Team {n % 7}" for n in range(10_000))
+    page = upload(browser, org, f"email,name,team\n{rows}\n".encode(), status=302)
+    preview = browser.get(page.response.headers["Location"])
+    assert "10,000 new invitations will be sent" in preview.text()
+    browser.post(preview.response.request.path)
+    assert session.scalar(select(func.count()).select_from(Invitation)) == 10_000
+
+
+def test_resend_gives_a_new_link_and_revoke_stops_it(app, browser, other_browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    browser.get(f"/organisations/{org.id}/invitations")
+    page = browser.post(
+        f"/organisations/{org.id}/invitations", {"emails": "x@example.com", "role": "member"}
+    )
+    browser.get(page.response.headers["Location"])
+    browser.post(page.response.headers["Location"])
+    first = link_in(mail_to(app, "x@example.com"), "/invitations/")
+    invitation = session.scalar(select(Invitation))
+    browser.get(f"/organisations/{org.id}/invitations")
+    browser.post(f"/organisations/{org.id}/invitations/{invitation.id}/resend")
+    second = link_in(mail_to(app, "x@example.com"), "/invitations/")
+    assert first != second
+    other_browser.get(first, status=404)
+    other_browser.get(second)
+    browser.post(f"/organisations/{org.id}/invitations/{invitation.id}/revoke")
+    other_browser.get(second, status=404)
+    assert {"invitation_resent", "invitation_revoked"} <= set(actions(session))
+
+
+def test_join_code_lets_a_new_person_join_after_verifying_email(
+    app, browser, other_browser, make, session
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    page = browser.get(f"/organisations/{org.id}/join-code")
+    assert "switched off" in page.text()
+    browser.post(f"/organisations/{org.id}/join-code/on")
+    code = (
+        browser.get(f"/organisations/{org.id}/join-code").soup.select_one("#join-code").get_text()
+    )
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", code)
+
+    other_browser.get("/join")
+    page = other_browser.post("/join", {"code": code.lower().replace("-", " ")}, status=200)
+    assert page.h1 == f"Create an account to join {org.name}"
+    page = other_browser.post(
+        "/create-account",
+        {"full_name": "Jo Code", "email": "jo@example.com", "join_code": code.replace("-", "")},
+        status=200,
+    )
+    assert page.h1 == "Check your email"
+    assert session.scalar(select(func.count()).where(User.email == "jo@example.com")) == 0
+    link = link_in(mail_to(app, "jo@example.com"), "/create-account/")
+    other_browser.get(link)
+    other_browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
+    jo = session.scalar(select(User).where(User.email == "jo@example.com"))
+    assert (
+        session.scalar(select(Membership.organisation_id).where(Membership.user_id == jo.id))
+        == org.id
+    )
+    other_browser.get(link, status=404)  # the link is used up
+
+
+def test_wrong_or_switched_off_join_code_reveals_nothing(browser, make, session):
+    org, manager = manager_of(make)
+    browser.get("/join")
+    page = browser.post("/join", {"code": "AAAA-BBBB"}, status=200)
+    assert page.error_summary() == ["Enter a join code that is in use: check it with your manager"]
+    browser.sign_in(manager)
+    browser.post(f"/organisations/{org.id}/join-code/on")
+    code = (
+        browser.get(f"/organisations/{org.id}/join-code").soup.select_one("#join-code").get_text()
+    )
+    browser.post(f"/organisations/{org.id}/join-code/regenerate")
+    browser.sign_out()
+    browser.get("/join")
+    page = browser.post("/join", {"code": code}, status=200)
+    assert page.error_summary() == ["Enter a join code that is in use: check it with your manager"]
+
+
+def test_signed_in_person_joins_with_a_code(browser, other_browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    browser.post(f"/organisations/{org.id}/join-code/on")
+    code = (
+        browser.get(f"/organisations/{org.id}/join-code").soup.select_one("#join-code").get_text()
+    )
+    volunteer = make.user()
+    other_browser.sign_in(volunteer)
+    other_browser.get("/join")
+    page = other_browser.post("/join", {"code": code}, status=200)
+    assert page.h1 == f"Join {org.name}"
+    other_browser.post(page.soup.select_one("form[action^='/join/']")["action"])
+    assert (
+        session.scalar(
+            select(func.count()).where(
+                Membership.user_id == volunteer.id, Membership.organisation_id == org.id
+            )
+        )
+        == 1
+    )
+
+
+def test_verified_address_at_an_allowed_domain_joins_automatically(app, browser, make, session):
+    department = make.organisation("Town Clerk's Department", sector="corporation_department")
+    session.add(OrganisationDomain(organisation_id=department.id, domain="cityoflondon.example"))
+    session.commit()
+    browser.get("/create-account")
+    browser.post(
+        "/create-account",
+        {"full_name": "Sam Clerk", "email": "Sam@CityOfLondon.example"},
+        status=200,
+    )
+    link = link_in(mail_to(app, "sam@cityoflondon.example"), "/create-account/")
+    browser.get(link)
+    browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
+    sam = session.scalar(select(User).where(User.email == "sam@cityoflondon.example"))
+    assert session.scalar(
+        select(Membership.organisation_id).where(Membership.user_id == sam.id)
+    ) == (department.id)
+    assert "joined_by_domain" in actions(session)
+
+
+def test_create_account_for_an_existing_address_sends_a_sign_in_reminder(
+    app, browser, make, session
+):
+    make.user(email="known@example.com")
+    browser.get("/create-account")
+    page = browser.post(
+        "/create-account", {"full_name": "K", "email": "known@example.com"}, status=200
+    )
+    assert page.h1 == "Check your email", "the page does not reveal that the account exists"
+    assert mail_to(app, "known@example.com")["Subject"] == "You already have an account"
+
+
+def test_role_change_removal_and_last_manager_rule(browser, make, session):
+    org, manager = manager_of(make)
+    member = make.user(org=org, team="Claims")
+    membership = session.scalar(select(Membership).where(Membership.user_id == member.id))
+    own = session.scalar(select(Membership).where(Membership.user_id == manager.id))
+    browser.sign_in(manager)
+    browser.get(f"/organisations/{org.id}/members/{own.id}")
+    page = browser.post(
+        f"/organisations/{org.id}/members/{own.id}/role", {"role": "member"}, status=400
+    )
+    assert page.error_summary() == [
+        "An organisation needs at least one manager: make someone else a manager first"
+    ]
+    browser.post(f"/organisations/{org.id}/members/{membership.id}/role", {"role": "manager"})
+    session.refresh(membership)
+    assert membership.role == "manager"
+    browser.post(f"/organisations/{org.id}/members/{membership.id}/remove")
+    session.refresh(membership)
+    assert membership.left_at is not None
+    assert session.get(User, member.id) is not None, "a removed member keeps their account"
+    assert {"role_changed", "member_removed"} <= set(actions(session))
+
+
+def test_cst_creates_renames_merges_and_deactivates(browser, make, session):
+    browser.sign_in(make.user(admin=True))
+    browser.get("/admin/organisations/new")
+    page = browser.post(
+        "/admin/organisations/new",
+        {"name": "Chamberlain's", "sector": "corporation_department", "headcount": "120"},
+    )
+    kept = session.scalar(select(Organisation).where(Organisation.name == "Chamberlain's"))
+    browser.get(page.response.headers["Location"])
+    browser.post(
+        f"/admin/organisations/{kept.id}/edit",
+        {
+            "name": "Chamberlain's Department",
+            "sector": "corporation_department",
+            "headcount": "130",
+        },
+    )
+    session.refresh(kept)
+    assert (kept.name, kept.headcount) == ("Chamberlain's Department", 130)
+
+    duplicate = make.organisation("Chamberlains Dept")
+    both = make.user(org=duplicate, role="manager")
+    session.add(Membership(user_id=both.id, organisation_id=kept.id, role="member"))
+    only = make.user(org=duplicate)
+    session.commit()
+    browser.get(f"/admin/organisations/{duplicate.id}")
+    browser.post(f"/admin/organisations/{duplicate.id}/merge", {"target": str(kept.id)})
+    session.expire_all()
+    assert session.get(Organisation, duplicate.id).status == "deactivated"
+    members = session.execute(
+        select(Membership.user_id, Membership.role).where(Membership.organisation_id == kept.id)
+    ).all()
+    assert sorted(members) == sorted([(both.id, "manager"), (only.id, "member")])
+
+    browser.post(f"/admin/organisations/{kept.id}/deactivate")
+    session.refresh(kept)
+    assert kept.status == "deactivated"
+    assert {
+        "organisation_created",
+        "organisation_updated",
+        "organisation_merged",
+        "organisation_deactivated",
+    } <= set(actions(session))

@@ -1,0 +1,179 @@
+"""Every organisation route, as every kind of person, built from the URL map.
+
+A new route that takes an organisation cannot be missed: the matrix is made from the
+app's own rules, and a route without the permission decorator fails the last test.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from elearn.models import (
+    Assignment,
+    Invitation,
+    InvitationBatch,
+    Membership,
+    OrganisationDomain,
+    utcnow,
+)
+from tests.conftest import Browser
+
+ROLES = ("visitor", "member", "other_manager", "manager", "cst_admin")
+
+
+def organisation_rules(app):
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if "organisation_id" in rule.arguments),
+        key=lambda rule: (rule.rule, rule.endpoint),
+    )
+
+
+class World:
+    """Two organisations, each with a manager, a member and one of every object."""
+
+    def __init__(self, make, session) -> None:
+        self.objects = {}
+        for name in ("ours", "theirs"):
+            org = make.organisation(name.title())
+            manager = make.user(org=org, role="manager")
+            member = make.user(org=org)
+            membership = session.scalar(select(Membership).where(Membership.user_id == member.id))
+            invitation = Invitation(
+                organisation_id=org.id,
+                email=f"{name}@example.com",
+                token_hash=f"{name}-hash",
+                expires_at=utcnow(),
+            )
+            assignment = Assignment(
+                organisation_id=org.id, course_slug="basics", team="", due_on=date(2030, 1, 1)
+            )
+            batch = InvitationBatch(
+                public_id=f"{name}-batch",
+                organisation_id=org.id,
+                created_by_id=manager.id,
+                source="pasted",
+                rows=[],
+            )
+            domain = OrganisationDomain(organisation_id=org.id, domain=f"{name}.example")
+            session.add_all([invitation, assignment, batch, domain])
+            session.commit()
+            self.objects[name] = {
+                "org": org,
+                "manager": manager,
+                "member": member,
+                "membership_id": membership.id,
+                "invitation_id": invitation.id,
+                "assignment_id": assignment.id,
+                "public_id": batch.public_id,
+                "domain_id": domain.id,
+            }
+        self.admin = make.user(admin=True)
+
+    def url(self, rule, owner: str = "ours", objects_of: str | None = None) -> str:
+        objects = self.objects[objects_of or owner]
+        values = {"organisation_id": self.objects[owner]["org"].id}
+        for argument in rule.arguments - {"organisation_id"}:
+            converter = rule._converters[argument]
+            values[argument] = (
+                sorted(converter.items)[0] if hasattr(converter, "items") else (objects[argument])
+            )
+        return rule.build(values, append_unknown=False)[1]
+
+    def person(self, role: str):
+        return {
+            "member": self.objects["ours"]["member"],
+            "other_manager": self.objects["theirs"]["manager"],
+            "manager": self.objects["ours"]["manager"],
+            "cst_admin": self.admin,
+        }.get(role)
+
+
+def browser_as(app, world: World, role: str) -> Browser:
+    browser = Browser(app.test_client())
+    person = world.person(role)
+    if person is not None:
+        browser.sign_in(person)
+    return browser
+
+
+def request(browser: Browser, rule, url: str):
+    if "GET" in rule.methods:
+        return browser.client.get(url)
+    return browser.client.post(url, data={"csrf_token": browser.token()})
+
+
+def expected(role: str, rule) -> set[int]:
+    cst_only = rule.endpoint.startswith("admin.")
+    if role == "visitor":
+        return {302}
+    if role in ("member", "other_manager") or (role == "manager" and cst_only):
+        return {403}
+    return {200, 302, 400}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_organisation_route_for_every_role(app, make, session, role):
+    world = World(make, session)
+    browser = browser_as(app, world, role)
+    failures = []
+    for rule in organisation_rules(app):
+        url = world.url(rule)
+        response = request(browser, rule, url)
+        if response.status_code not in expected(role, rule):
+            failures.append(
+                f"{sorted(rule.methods - {'HEAD', 'OPTIONS'})} {url}: {response.status_code}"
+            )
+        if role == "visitor":
+            assert "/sign-in" in response.headers.get("Location", ""), url
+    assert not failures, "\n".join(failures)
+
+
+def test_objects_of_another_organisation_are_not_found_through_ours(app, make, session):
+    world = World(make, session)
+    browser = browser_as(app, world, "manager")
+    failures = []
+    for rule in organisation_rules(app):
+        if not rule.arguments - {"organisation_id", "change"}:
+            continue
+        url = world.url(rule, owner="ours", objects_of="theirs")
+        response = request(browser, rule, url)
+        allowed = {403} if rule.endpoint.startswith("admin.") else {404}
+        if response.status_code not in allowed:
+            failures.append(f"{url}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_unknown_organisation_is_not_found(app, make, session):
+    world = World(make, session)
+    browser = Browser(app.test_client())
+    browser.sign_in(world.admin)
+    browser.get("/organisations/999999", status=404)
+    browser.get("/admin/organisations/999999", status=404)
+
+
+def test_every_organisation_route_checks_permission(app):
+    for rule in organisation_rules(app):
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "required_action", None), f"{rule.endpoint} has no @requires"
+
+
+def test_admin_pages_are_for_cst_only(app, make, session):
+    world = World(make, session)
+    for role, status in (("manager", 403), ("cst_admin", 200)):
+        browser = Browser(app.test_client())
+        browser.sign_in(world.person(role))
+        browser.get("/admin/organisations", status=status)
+        browser.get("/admin/organisations/new", status=status)
+
+
+def test_deactivated_organisation_cannot_be_managed(app, make, session):
+    world = World(make, session)
+    org = world.objects["ours"]["org"]
+    org.status = "deactivated"
+    session.commit()
+    browser = Browser(app.test_client())
+    browser.sign_in(world.objects["ours"]["manager"])
+    browser.get(f"/organisations/{org.id}", status=403)
