@@ -235,7 +235,7 @@ def test_demo_command_prints_accounts_that_can_sign_in(app, browser, session):
     assert result.exit_code == 0, result.output
     accounts = re.findall(r"(\S+@example\.org)\s+password: (\S+)", result.output)
     assert len(accounts) == 4
-    assert session.scalar(select(func.count()).select_from(Organisation)) == 1
+    assert session.scalar(select(func.count()).select_from(Organisation)) == 2
     assert session.scalar(select(func.count()).select_from(Membership)) == 3
     assert session.scalar(select(func.count()).where(User.is_cst_admin)) == 1
     for address, password in accounts:

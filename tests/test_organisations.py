@@ -432,3 +432,15 @@ def test_cst_creates_renames_merges_and_deactivates(browser, make, session):
         "organisation_merged",
         "organisation_deactivated",
     } <= set(actions(session))
+
+
+def test_join_code_and_invitation_pages_are_rate_limited(browser, session):
+    browser.get("/join")
+    token = browser.last.csrf_token()
+    statuses = [
+        browser.client.post("/join", data={"code": f"WRONG{n:03}", "csrf_token": token}).status_code
+        for n in range(11)
+    ]
+    assert statuses == [200] * 10 + [429]
+    statuses = [browser.client.get(f"/invitations/guess{n}").status_code for n in range(11)]
+    assert statuses == [404] * 10 + [429]

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from elearn.auth.accounts import find_user
 from elearn.extensions import db
-from elearn.models import Membership, Organisation, Role, User
+from elearn.models import (
+    WHOLE_ORGANISATION,
+    Assignment,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    Role,
+    User,
+    utcnow,
+)
 
 DEMO_ORGANISATION = "Demo Insurance Brokers Ltd"
+DEMO_REQUEST = "Little Acorns Nursery (demo request)"
 DEMO_ACCOUNTS = [
     # role, email, full name, password, organisation role or None
     ("CST admin", "cst.admin@example.org", "Cam Admin", "demo-cst-admin-pass", None),
@@ -50,5 +62,38 @@ def load_demo() -> list[tuple[str, str, str]]:
                     )
                 )
         printed.append((role, email, password))
+    _demo_organisation_setup(organisation)
     db.session.commit()
     return printed
+
+
+def _demo_organisation_setup(organisation: Organisation) -> None:
+    """Required training, a join code and a request for CST to decide on."""
+    if not organisation.join_code:
+        organisation.join_code = "DEMO2345"
+        organisation.join_code_enabled = True
+    organisation.headcount = organisation.headcount or 120
+    has_assignment = db.session.scalar(
+        select(Assignment.id).where(Assignment.organisation_id == organisation.id)
+    )
+    if has_assignment is None:
+        db.session.add(
+            Assignment(
+                organisation_id=organisation.id,
+                course_slug="wrap",
+                team=WHOLE_ORGANISATION,
+                due_on=utcnow().date() + timedelta(days=30),
+            )
+        )
+    pending = db.session.scalar(select(Organisation.id).where(Organisation.name == DEMO_REQUEST))
+    if pending is None:
+        db.session.add(
+            Organisation(
+                name=DEMO_REQUEST,
+                sector="early_years",
+                headcount=18,
+                status=OrganisationStatus.PENDING,
+                contact_name="Nia Nursery",
+                contact_email="nursery@example.org",
+            )
+        )
