@@ -89,13 +89,23 @@ def _load_content(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from elearn.admin.views import bp as admin_bp
     from elearn.auth.views import bp as auth_bp
+    from elearn.certificates.views import bp as certificates_bp
     from elearn.courses.views import bp as courses_bp
     from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
     from elearn.organisations.joining import bp as joining_bp
     from elearn.organisations.views import bp as organisations_bp
     from elearn.pages import bp as pages_bp
 
-    for blueprint in (pages_bp, auth_bp, courses_bp, joining_bp, organisations_bp, admin_bp):
+    blueprints = (
+        pages_bp,
+        auth_bp,
+        courses_bp,
+        joining_bp,
+        organisations_bp,
+        admin_bp,
+        certificates_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     from flask_login import current_user

@@ -68,7 +68,24 @@ def demo():
         click.echo(f"  {role:<10} {email:<32} password: {password}")
 
 
+reminders_group = AppGroup("reminders", help="Reminder emails about training that is due.")
+
+
+@reminders_group.command("send")
+def send_reminders_command():
+    """Email learners whose training is due within 30 days or overdue (once per stage) and
+    managers a digest of overdue members (once a day). Safe to run daily from cron."""
+    from elearn.certificates.reminders import send_reminders
+    from elearn.models import utcnow
+
+    sent = send_reminders(current_catalogue(), utcnow())
+    click.echo(
+        f"Sent {sent.learners} reminders to learners and {sent.managers} digests to managers."
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(reminders_group)
     app.cli.add_command(content_group)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)

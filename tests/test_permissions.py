@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from elearn.models import (
     Assignment,
+    ExternalRecord,
     Invitation,
     InvitationBatch,
     Membership,
@@ -58,7 +59,16 @@ class World:
                 rows=[],
             )
             domain = OrganisationDomain(organisation_id=org.id, domain=f"{name}.example")
-            session.add_all([invitation, assignment, batch, domain])
+            record = ExternalRecord(
+                user_id=member.id,
+                course_slug="basics",
+                provider="Elsewhere",
+                course_name="Awareness",
+                completed_on=date(2026, 1, 1),
+                evidence=b"%PDF-1.4 evidence",
+                evidence_type="application/pdf",
+            )
+            session.add_all([invitation, assignment, batch, domain, record])
             session.commit()
             self.objects[name] = {
                 "org": org,
@@ -69,6 +79,7 @@ class World:
                 "assignment_id": assignment.id,
                 "public_id": batch.public_id,
                 "domain_id": domain.id,
+                "record_id": record.id,
             }
         self.admin = make.user(admin=True)
 

@@ -1,7 +1,7 @@
 """Account forms, rendered with GOV.UK Frontend widgets."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from elearn.forms import Form
@@ -88,3 +88,17 @@ class ChangePasswordForm(Form):
 
 class ConfirmForm(Form):
     """An empty form: a button that makes a CSRF-protected POST (sign out, for example)."""
+
+
+class NameForm(Form):
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        description="As you want it printed on certificates. Certificates you already have "
+        "keep the name they were issued with; you can ask for them to be re-issued.",
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save name", widget=GovSubmitInput())

@@ -13,6 +13,7 @@ from elearn.auth.accounts import start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    NameForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignInForm,
@@ -110,6 +111,21 @@ def reset_password(token: str):
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = NameForm(data={"full_name": current_user.full_name})
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if form.full_name.data.strip() != user.full_name:
+            audit.record("name_changed", user, {"from": user.full_name, "to": form.full_name.data})
+            user.full_name = form.full_name.data.strip()
+            db.session.commit()
+            flash("Your name has been saved. New certificates will show it.", "success")
+        return redirect(url_for(".account"))
+    return render_template("auth/account.html", form=form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -6,7 +6,6 @@ submission and the completion it earns are one transaction.
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from datetime import datetime
 
@@ -14,9 +13,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from elearn.certificates.operations import issue_certificate
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.grading import Grade, check_answers, grade, snapshot_questions
 from elearn.courses.progress import Status, course_progress
+from elearn.dates import add_months
 from elearn.extensions import db
 from elearn.models import (
     AttemptStatus,
@@ -26,16 +27,9 @@ from elearn.models import (
     ModuleView,
     Organisation,
     QuizAttempt,
+    User,
     utcnow,
 )
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day `months` later, or the month's last day when it is shorter."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def record_view(user_id: int, course: Course, module: Module) -> None:
@@ -152,6 +146,7 @@ def complete_if_done(user_id: int, course: Course, now: datetime) -> Completion 
             db.session.add(completion)
     except IntegrityError:
         return None  # a concurrent request recorded this completion first
+    issue_certificate(completion, course, db.session.get(User, user_id))
     return completion
 
 

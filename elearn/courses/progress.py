@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -21,7 +21,11 @@ class Status(enum.StrEnum):
     NOT_STARTED = "not started"
     IN_PROGRESS = "in progress"
     COMPLETED = "completed"
+    REFRESHER_DUE = "refresher due"
     EXPIRED = "expired"
+
+
+REFRESHER_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -88,31 +92,30 @@ def learner_record(user_id: int, course_slugs: list[str]) -> LearnerRecord:
         )
         .group_by(QuizAttempt.course_slug, QuizAttempt.module_slug)
     ).all()
-    latest = (
-        select(Completion.course_slug, func.max(Completion.sequence).label("sequence"))
-        .where(Completion.user_id == user_id, Completion.course_slug.in_(course_slugs))
-        .group_by(Completion.course_slug)
-        .subquery()
-    )
-    completions = db.session.scalars(
+    completions: dict[str, Completion] = {}
+    for completion in db.session.scalars(
         select(Completion)
-        .join(
-            latest,
-            (Completion.course_slug == latest.c.course_slug)
-            & (Completion.sequence == latest.c.sequence),
-        )
-        .where(Completion.user_id == user_id)
-    ).all()
+        .where(Completion.user_id == user_id, Completion.course_slug.in_(course_slugs))
+        .order_by(Completion.completed_at, Completion.sequence)
+    ):
+        completions[completion.course_slug] = completion  # the latest wins
     return LearnerRecord(
         views={(c, m): at for c, m, at in views},
         passes={(c, m): at for c, m, at in passes},
-        completions={completion.course_slug: completion for completion in completions},
+        completions=completions,
     )
 
 
 def progress_from_record(course: Course, record: LearnerRecord, now: datetime) -> CourseProgress:
+    """Completed (all open to review); or, in a new cycle after the latest completion,
+    the steps done since: a refresher opens 30 days before expiry."""
     completion = record.completions.get(course.slug)
-    if completion is not None and not completion.is_expired(now):
+    refresher_due = (
+        completion is not None
+        and completion.expires_at is not None
+        and now < completion.expires_at <= now + REFRESHER_WINDOW
+    )
+    if completion is not None and not completion.is_expired(now) and not refresher_due:
         steps = tuple(Step(module, True, True) for module in course.modules)
         return CourseProgress(course, steps, Status.COMPLETED, completion)
     since = completion.completed_at if completion is not None else None
@@ -125,7 +128,9 @@ def progress_from_record(course: Course, record: LearnerRecord, now: datetime) -
         steps.append(Step(module, done, available))
         available = available and done
     started = any(step.done for step in steps)
-    if started:
+    if refresher_due:
+        status = Status.REFRESHER_DUE
+    elif started:
         status = Status.IN_PROGRESS
     elif completion is not None:
         status = Status.EXPIRED

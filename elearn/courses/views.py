@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from elearn.certificates.operations import current_certificates
 from elearn.courses import operations
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.catalogue import current_catalogue as catalogue
@@ -77,7 +78,11 @@ def my_training():
         )
     )
     return render_template(
-        "courses/my_training.html", progress=progress, required=required, today=now.date()
+        "courses/my_training.html",
+        progress=progress,
+        required=required,
+        today=now.date(),
+        certificates=current_certificates(current_user.id, now),
     )
 
 

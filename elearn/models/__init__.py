@@ -1,6 +1,8 @@
 """The typed SQLAlchemy models, one module per aggregate."""
 
 from elearn.models.audit import AuditEvent
+from elearn.models.certificate import Certificate, CertificateStatus
+from elearn.models.external import ExternalRecord, ExternalStatus
 from elearn.models.learning import (
     AttemptStatus,
     Completion,
@@ -21,6 +23,7 @@ from elearn.models.organisation import (
     OrganisationStatus,
     Role,
 )
+from elearn.models.reminder import ReminderLog
 from elearn.models.types import utcnow
 from elearn.models.user import User, normalise_email
 
@@ -30,8 +33,12 @@ __all__ = [
     "Assignment",
     "AttemptStatus",
     "AuditEvent",
+    "Certificate",
+    "CertificateStatus",
     "Completion",
     "CompletionMethod",
+    "ExternalRecord",
+    "ExternalStatus",
     "Invitation",
     "InvitationBatch",
     "Membership",
@@ -40,6 +47,7 @@ __all__ = [
     "OrganisationDomain",
     "OrganisationStatus",
     "QuizAttempt",
+    "ReminderLog",
     "Role",
     "User",
     "completion_organisation",

@@ -81,6 +81,7 @@ completion_organisation = Table(
 class CompletionMethod(enum.StrEnum):
     E_LEARNING = "e-learning"
     FACE_TO_FACE = "face-to-face"
+    EXTERNAL = "external"  # done elsewhere, accepted by a manager or CST: no certificate
 
 
 class Completion(db.Model):

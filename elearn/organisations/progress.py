@@ -65,7 +65,7 @@ def course_columns(organisation_id: int, course_slug: str, now: datetime, index:
     latest = (
         select(Completion)
         .where(Completion.user_id == Membership.user_id, Completion.course_slug == course_slug)
-        .order_by(Completion.sequence.desc())
+        .order_by(Completion.completed_at.desc(), Completion.sequence.desc())
         .limit(1)
     )
     completed_at = latest.with_only_columns(Completion.completed_at).scalar_subquery()

@@ -1,0 +1,97 @@
+"""Forms for verifying and revoking certificates, and recording training done elsewhere."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileSize
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Form as PlainForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from elearn.forms import DayMonthYearField, Form
+
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+
+
+class VerifyForm(PlainForm):
+    """A GET form: looking a code up changes nothing, so it needs no CSRF token."""
+
+    code = StringField(
+        "Verification code",
+        widget=GovTextInput(),
+        description="It is printed on the certificate, in groups of four letters and "
+        "numbers, for example ABCD-EFGH-JKMN-PQRS-TUVW-XYZ2-3456.",
+        validators=[InputRequired(message="Enter the verification code")],
+    )
+    submit = SubmitField("Check certificate", widget=GovSubmitInput())
+
+
+class RevokeForm(Form):
+    reason = TextAreaField(
+        "Why is it being revoked?",
+        widget=GovTextArea(),
+        description="Recorded in the audit log. People who check the code see that it was "
+        "revoked, not why.",
+        validators=[
+            InputRequired(message="Enter why the certificate is being revoked"),
+            Length(max=500, message="Reason must be 500 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Revoke certificate", widget=GovSubmitInput())
+
+
+class ExternalTrainingForm(Form):
+    course = SelectField(
+        "Which of our courses does it match?",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the course it matches")],
+    )
+    provider = StringField(
+        "Who provided the training?",
+        widget=GovTextInput(),
+        description="For example, the Home Office Prevent e-learning, or your university.",
+        validators=[InputRequired(message="Enter who provided the training"), Length(max=200)],
+    )
+    course_name = StringField(
+        "Name of the course",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the name of the course"), Length(max=200)],
+    )
+    completed_on = DayMonthYearField(
+        "When did you complete it?",
+        message="Enter a real date, for example 27 3 2026",
+        widget=GovDateInput(),
+        description="For example, 27 3 2026",
+        validators=[InputRequired(message="Enter the date you completed it")],
+    )
+    reference = StringField(
+        "Certificate number or reference (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200)],
+    )
+    evidence = FileField(
+        "Upload your certificate (optional)",
+        widget=GovFileInput(),
+        description="A PDF, PNG or JPEG file, smaller than 5 MB.",
+        validators=[
+            FileSize(max_size=EVIDENCE_MAX_BYTES, message="The file must be smaller than 5 MB")
+        ],
+    )
+    submit = SubmitField("Send for checking", widget=GovSubmitInput())
+
+
+class DecisionForm(Form):
+    note = TextAreaField(
+        "Note to the learner (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=500)],
+    )
+    accept = SubmitField("Accept", widget=GovSubmitInput())
+    reject = SubmitField("Reject", widget=GovSubmitInput())

@@ -1,0 +1,133 @@
+"""Issuing, finding, revoking and re-issuing certificates; who may download one."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from elearn import audit
+from elearn.certificates.codes import new_code, normalise_code
+from elearn.courses.catalogue import Course
+from elearn.extensions import db
+from elearn.models import Certificate, Completion, Membership, Role, User, utcnow
+
+
+class CertificateRefused(Exception):
+    pass
+
+
+def issue_certificate(completion: Completion, course: Course, user: User) -> Certificate:
+    """A certificate for an e-learning or face-to-face completion, in the caller's transaction."""
+    certificate = Certificate(
+        code=new_code(),
+        completion_id=completion.id,
+        user_id=user.id,
+        name_printed=user.full_name,
+        course_slug=course.slug,
+        course_title=course.title,
+        course_version=completion.course_version,
+        method=completion.method,
+        issuer=current_app.config["ELEARN_ISSUER"],
+        completed_at=completion.completed_at,
+        expires_at=completion.expires_at,
+        issued_at=utcnow(),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    audit.record("certificate_issued", certificate, {"course": course.slug}, actor_id=user.id)
+    return certificate
+
+
+def find_certificate(code: str) -> Certificate | None:
+    code = normalise_code(code)
+    if not code:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def current_version(certificate: Certificate) -> Certificate:
+    """Follow re-issues to the certificate that replaced this one."""
+    seen = {certificate.id}
+    while certificate.replaced_by is not None and certificate.replaced_by.id not in seen:
+        certificate = certificate.replaced_by
+        seen.add(certificate.id)
+    return certificate
+
+
+def can_download(user: User, certificate: Certificate) -> bool:
+    """The learner, a manager of an organisation they belong to now, or CST."""
+    if not user.is_authenticated:
+        return False
+    if user.is_cst_admin or user.id == certificate.user_id:
+        return True
+    shared = (
+        select(Membership.organisation_id)
+        .where(Membership.user_id == certificate.user_id, Membership.left_at.is_(None))
+        .scalar_subquery()
+    )
+    manages = db.session.scalar(
+        select(Membership.id).where(
+            Membership.user_id == user.id,
+            Membership.role == Role.MANAGER,
+            Membership.left_at.is_(None),
+            Membership.organisation_id.in_(shared),
+        )
+    )
+    return manages is not None
+
+
+def revoke_certificate(certificate: Certificate, reason: str) -> None:
+    if certificate.revoked_at is not None:
+        raise CertificateRefused("This certificate has already been revoked")
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason.strip()
+    audit.record("certificate_revoked", certificate, {"reason": certificate.revoked_reason})
+
+
+def reissue_certificate(certificate: Certificate, user: User) -> Certificate:
+    """A new certificate with the learner's current name; the old code points to it."""
+    if certificate.replaced_by_id is not None or certificate.revoked_at is not None:
+        raise CertificateRefused("Only a current certificate can be re-issued")
+    replacement = Certificate(
+        code=new_code(),
+        completion_id=certificate.completion_id,
+        user_id=certificate.user_id,
+        name_printed=user.full_name,
+        course_slug=certificate.course_slug,
+        course_title=certificate.course_title,
+        course_version=certificate.course_version,
+        method=certificate.method,
+        issuer=certificate.issuer,
+        completed_at=certificate.completed_at,
+        expires_at=certificate.expires_at,
+        issued_at=utcnow(),
+    )
+    db.session.add(replacement)
+    db.session.flush()
+    certificate.replaced_by_id = replacement.id
+    audit.record(
+        "certificate_reissued",
+        certificate,
+        {"replacement": replacement.id, "name": replacement.name_printed},
+    )
+    return replacement
+
+
+def certificates_of(user_id: int) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id)
+            .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def current_certificates(user_id: int, now) -> dict[str, Certificate]:
+    """The newest certificate of each course that is valid or expired (not replaced or
+    revoked), for "My training"."""
+    latest: dict[str, Certificate] = {}
+    for certificate in certificates_of(user_id):
+        if certificate.status(now) in ("valid", "expired"):
+            latest.setdefault(certificate.course_slug, certificate)
+    return latest

@@ -1,0 +1,317 @@
+"""Certificates: the learner's list and downloads, public verification, revoking and
+re-issuing, a manager's zip, and training done elsewhere."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from elearn.auth.forms import ConfirmForm
+from elearn.certificates import external, operations
+from elearn.certificates.codes import display_code, looks_like_code, normalise_code
+from elearn.certificates.forms import (
+    DecisionForm,
+    ExternalTrainingForm,
+    RevokeForm,
+    VerifyForm,
+)
+from elearn.certificates.pdf import certificate_pdf
+from elearn.courses.catalogue import current_catalogue
+from elearn.extensions import db, limiter
+from elearn.forms import choices
+from elearn.models import Certificate, ExternalRecord, Membership, User, utcnow
+from elearn.permissions import Action, cst_admin_required, requires
+
+bp = Blueprint("certificates", __name__)
+
+VERIFY_LIMIT = "30 per minute;300 per hour"
+
+
+def verify_url(certificate: Certificate) -> str:
+    return url_for("certificates.verify_code", code=display_code(certificate.code), _external=True)
+
+
+def pdf_response(certificate: Certificate):
+    response = file_response(
+        certificate_pdf(certificate, verify_url(certificate)), "application/pdf"
+    )
+    filename = f"certificate-{display_code(certificate.code)[:9]}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def file_response(data: bytes, mimetype: str):
+    response = make_response(data)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def downloadable(code: str) -> Certificate:
+    """A certificate the signed-in person may download; anything else is 'not found'."""
+    certificate = operations.find_certificate(code)
+    if certificate is None or not operations.can_download(current_user, certificate):
+        abort(404)
+    return certificate
+
+
+@bp.get("/certificates")
+@login_required
+def index():
+    return render_template(
+        "certificates/index.html",
+        certificates=operations.certificates_of(current_user.id),
+        records=external.records_of(current_user.id),
+        now=utcnow(),
+        form=ConfirmForm(),
+        course_title=lambda slug: getattr(current_catalogue().get(slug), "title", slug),
+    )
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def download(code: str):
+    return pdf_response(downloadable(code))
+
+
+@bp.post("/certificates/<code>/reissue")
+@login_required
+def reissue(code: str):
+    certificate = downloadable(code)
+    if not (current_user.is_cst_admin or current_user.id == certificate.user_id):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        replacement = operations.reissue_certificate(
+            certificate, db.session.get(User, certificate.user_id)
+        )
+    except operations.CertificateRefused as refused:
+        flash(str(refused), "info")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    flash(
+        f"Your certificate has been re-issued with the name {replacement.name_printed}. "
+        "The old code now shows the new certificate.",
+        "success",
+    )
+    return redirect(url_for(".index"))
+
+
+@bp.route("/certificates/<code>/revoke", methods=["GET", "POST"])
+@cst_admin_required
+def revoke(code: str):
+    certificate = operations.find_certificate(code)
+    if certificate is None:
+        abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            operations.revoke_certificate(certificate, form.reason.data)
+        except operations.CertificateRefused as refused:
+            form.reason.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash("The certificate has been revoked.", "success")
+            return redirect(url_for(".verify_code", code=display_code(certificate.code)))
+    return render_template(
+        "certificates/revoke.html",
+        certificate=certificate,
+        form=form,
+        code=display_code(certificate.code),
+    )
+
+
+@bp.get("/verify")
+@limiter.limit(VERIFY_LIMIT)
+def verify():
+    form = VerifyForm(request.args)
+    if request.args and form.validate():
+        return redirect(url_for(".verify_code", code=display_code(normalise_code(form.code.data))))
+    return render_template("certificates/verify.html", form=form if request.args else VerifyForm())
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(VERIFY_LIMIT)
+def verify_code(code: str):
+    normalised = normalise_code(code)
+    certificate = operations.find_certificate(normalised) if looks_like_code(normalised) else None
+    if certificate is None:
+        return render_template("certificates/not_found.html", form=VerifyForm()), 404
+    shown = operations.current_version(certificate)
+    if shown.id != certificate.id:
+        flash("This certificate was re-issued. These are the details of the current one.", "info")
+        return redirect(url_for(".verify_code", code=display_code(shown.code)))
+    return render_template(
+        "certificates/verified.html",
+        certificate=certificate,
+        status=certificate.status(utcnow()),
+        code=display_code(certificate.code),
+    )
+
+
+@bp.get("/organisations/<int:organisation_id>/certificates.zip")
+@requires(Action.VIEW_ORGANISATION)
+def organisation_zip(organisation):
+    """Every current certificate of the organisation's active members."""
+    certificates = db.session.scalars(
+        select(Certificate)
+        .join(Membership, Membership.user_id == Certificate.user_id)
+        .where(
+            Membership.organisation_id == organisation.id,
+            Membership.left_at.is_(None),
+            Certificate.replaced_by_id.is_(None),
+            Certificate.revoked_at.is_(None),
+        )
+        .order_by(Certificate.name_printed, Certificate.completed_at)
+    ).all()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            name = f"{certificate.course_slug}-{display_code(certificate.code)[:9]}.pdf"
+            archive.writestr(name, certificate_pdf(certificate, verify_url(certificate)))
+    response = file_response(buffer.getvalue(), "application/zip")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="organisation-{organisation.id}-certificates.zip"'
+    )
+    return response
+
+
+# --- training done elsewhere -----------------------------------------------------------
+
+
+@bp.route("/certificates/external", methods=["GET", "POST"])
+@login_required
+def record_external():
+    form = ExternalTrainingForm()
+    form.course.choices = choices(
+        [("", "Choose a course")] + [(c.slug, c.title) for c in current_catalogue()]
+    )
+    if form.validate_on_submit():
+        course = current_catalogue().get(form.course.data)
+        upload = form.evidence.data
+        evidence = (upload.filename or "evidence", upload.read()) if upload else None
+        try:
+            external.record_external(
+                db.session.get(User, current_user.id),
+                course,
+                form.provider.data,
+                form.course_name.data,
+                form.completed_on.data,
+                form.reference.data,
+                evidence,
+            )
+        except external.ExternalRefused as refused:
+            field = form.evidence if "file" in str(refused) else form.completed_on
+            field.errors = [str(refused)]
+        else:
+            db.session.commit()
+            flash("Thank you. Your manager or the Community Safety Team will check it.", "success")
+            return redirect(url_for(".index"))
+    return render_template("certificates/external.html", form=form)
+
+
+def decide_page(record: ExternalRecord, organisation, form: DecisionForm, status: int = 200):
+    return render_template(
+        "certificates/decide.html",
+        record=record,
+        organisation=organisation,
+        form=form,
+        course_title=getattr(
+            current_catalogue().get(record.course_slug), "title", record.course_slug
+        ),
+    ), status
+
+
+def decide_external(record: ExternalRecord, organisation):
+    if not external.can_decide(current_user, record, organisation):
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return decide_page(record, organisation, form, 400 if form.is_submitted() else 200)
+    course = current_catalogue().get(record.course_slug)
+    if course is None:
+        abort(404)
+    try:
+        external.decide(
+            record,
+            db.session.get(User, current_user.id),
+            course,
+            accept=bool(form.accept.data),
+            note=form.note.data or "",
+        )
+    except external.ExternalRefused as refused:
+        flash(str(refused), "info")
+    else:
+        db.session.commit()
+        flash(f"The record has been {record.status}.", "success")
+    if organisation is not None:
+        return redirect(url_for(".organisation_external", organisation_id=organisation.id))
+    return redirect(url_for(".admin_external"))
+
+
+def evidence_response(record: ExternalRecord, organisation):
+    if not external.can_decide(current_user, record, organisation) or record.evidence is None:
+        abort(404)
+    response = file_response(record.evidence, record.evidence_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="evidence-{record.id}"'
+    return response
+
+
+@bp.get("/organisations/<int:organisation_id>/external")
+@requires(Action.MANAGE_MEMBERS)
+def organisation_external(organisation):
+    return render_template(
+        "certificates/external_list.html",
+        organisation=organisation,
+        records=external.pending_for(organisation.id),
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>/external/<int:record_id>", methods=["GET", "POST"])
+@requires(Action.MANAGE_MEMBERS)
+def organisation_decide(organisation, record_id: int):
+    record = db.session.get(ExternalRecord, record_id) or abort(404)
+    return decide_external(record, organisation)
+
+
+@bp.get("/organisations/<int:organisation_id>/external/<int:record_id>/evidence")
+@requires(Action.MANAGE_MEMBERS)
+def organisation_evidence(organisation, record_id: int):
+    record = db.session.get(ExternalRecord, record_id) or abort(404)
+    return evidence_response(record, organisation)
+
+
+@bp.get("/admin/external")
+@cst_admin_required
+def admin_external():
+    return render_template(
+        "certificates/external_list.html", organisation=None, records=external.pending_for(None)
+    )
+
+
+@bp.route("/admin/external/<int:record_id>", methods=["GET", "POST"])
+@cst_admin_required
+def admin_decide(record_id: int):
+    record = db.session.get(ExternalRecord, record_id) or abort(404)
+    return decide_external(record, None)
+
+
+@bp.get("/admin/external/<int:record_id>/evidence")
+@cst_admin_required
+def admin_evidence(record_id: int):
+    record = db.session.get(ExternalRecord, record_id) or abort(404)
+    return evidence_response(record, None)

@@ -1,0 +1,15 @@
+"""Date arithmetic in the users' terms."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or the month's last day when it is shorter:
+    31 January plus one month is 28 (or 29) February."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
