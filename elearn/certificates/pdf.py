@@ -14,7 +14,13 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from elearn.certificates.codes import display_code
-from elearn.certificates.typesetting import BOLD, REGULAR, draw_centred
+from elearn.certificates.typesetting import (
+    BOLD,
+    REGULAR,
+    draw_centred,
+    fitting_size,
+    registered,
+)
 from elearn.filters import london_date
 from elearn.models import Certificate
 
@@ -31,7 +37,14 @@ METHODS = {
 
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1)
+    canvas = Canvas(
+        buffer,
+        pagesize=(WIDTH, HEIGHT),
+        invariant=True,
+        pageCompression=1,
+        lang="en-GB",
+        initialFontName=registered(REGULAR).fontName,
+    )
     title = f"Certificate of completion: {certificate.course_title}"
     canvas.setTitle(f"{title} – {certificate.name_printed}")
     canvas.setAuthor(certificate.issuer)
@@ -41,7 +54,6 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     )
     canvas.setCreator("elearn")
     canvas.setKeywords(["certificate", certificate.course_slug, display_code(certificate.code)])
-    canvas.setLang("en-GB")
     _frame(canvas)
     _body(canvas, certificate)
     _verification(canvas, certificate, verify_url)
@@ -68,9 +80,12 @@ def _body(canvas: Canvas, certificate: Certificate) -> None:
     draw_centred(canvas, centre, HEIGHT - 160, "Certificate of completion", 32, BOLD)
     canvas.setFillColor(CHARCOAL)
     draw_centred(canvas, centre, HEIGHT - 205, "This is to certify that", 14)
-    draw_centred(canvas, centre, HEIGHT - 250, certificate.name_printed, 30, BOLD)
+    usable = WIDTH - 160
+    name_size = fitting_size(certificate.name_printed, 30, usable, BOLD)
+    draw_centred(canvas, centre, HEIGHT - 250, certificate.name_printed, name_size, BOLD)
     draw_centred(canvas, centre, HEIGHT - 290, "has completed", 14)
-    draw_centred(canvas, centre, HEIGHT - 325, certificate.course_title, 20, BOLD)
+    title_size = fitting_size(certificate.course_title, 20, usable, BOLD)
+    draw_centred(canvas, centre, HEIGHT - 325, certificate.course_title, title_size, BOLD)
     method = METHODS.get(certificate.method, certificate.method)
     draw_centred(
         canvas,

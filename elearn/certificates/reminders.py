@@ -193,9 +193,10 @@ def send_manager_digests(catalogue: Catalogue, now: datetime, sent: Sent) -> Non
             key = f"digest:{organisation.id}:{now.date().isoformat()}"
             if not claim(manager.id, key):
                 continue
+            people = "1 person is" if len(overdue) == 1 else f"{len(overdue)} people are"
             send_mail(
                 manager.email,
-                f"{len(overdue)} people in {organisation.name} are overdue with their training",
+                f"{people} overdue with training in {organisation.name}",
                 "reminder_digest",
                 manager=manager,
                 organisation=organisation,

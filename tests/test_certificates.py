@@ -1,0 +1,376 @@
+"""Certificates: issue, PDF, download rights, verification, revocation, re-issue."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pypdf
+import pypdfium2
+import pytest
+import zxingcpp
+from sqlalchemy import select
+
+from elearn.certificates.codes import ALPHABET, display_code
+from elearn.dates import add_months
+from elearn.models import AuditEvent, Certificate, Completion, utcnow
+from tests.test_journey import answer, open_quiz, read_modules
+
+
+def complete_course(browser) -> None:
+    read_modules(browser)
+    page, action = open_quiz(browser)
+    browser.post(action, answer(page, right=True))
+
+
+def certificate_of(session, user) -> Certificate:
+    return session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id).order_by(Certificate.id.desc())
+    ).first()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text as PDFium (Chrome's PDF engine, which screen readers in browsers use) reads it."""
+    return pypdfium2.PdfDocument(data)[0].get_textpage().get_text_range()
+
+
+def test_completing_a_course_issues_a_certificate_with_an_unguessable_code(browser, make, session):
+    learner = make.user(full_name="Grace Hopper")
+    browser.sign_in(learner)
+    complete_course(browser)
+    certificate = certificate_of(session, learner)
+    assert len(certificate.code) == 28 and set(certificate.code) <= set(ALPHABET)
+    assert len(ALPHABET) == 31 and not set("01OIL") & set(ALPHABET)
+    assert re.fullmatch(r"([A-Z2-9]{4}-){6}[A-Z2-9]{4}", display_code(certificate.code))
+    assert (certificate.name_printed, certificate.course_version) == ("Grace Hopper", "1.0")
+    completion = session.get(Completion, certificate.completion_id)
+    assert certificate.expires_at == completion.expires_at
+    page = browser.get("/my-training")
+    links = [a["href"] for a in page.soup.select(".app-course-list a")]
+    assert f"/certificates/{certificate.code}.pdf" in links
+
+
+def test_certificate_pdf_says_exactly_what_was_done(app, browser, make, session):
+    learner = make.user(full_name="Grace Hopper")
+    browser.sign_in(learner)
+    complete_course(browser)
+    certificate = certificate_of(session, learner)
+    response = browser.client.get(f"/certificates/{certificate.code}.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="certificate-')
+    assert "Grace" not in response.headers["Content-Disposition"]
+    data = response.get_data()
+    text = " ".join(pdf_text(data).split())
+    code = display_code(certificate.code)
+    completed = f"{certificate.completed_at:%-d %B %Y}"
+    for expected in (
+        "Certificate of completion",
+        "Grace Hopper",
+        "Basics of safeguarding",
+        f"Edition 1.0, completed by e-learning on {completed}",
+        f"Valid until {certificate.expires_at:%-d %B %Y}",
+        "Issued by Community Safety Team, City of London Corporation",
+        f"Verification code: {code}",
+        f"http://localhost/verify/{code}",
+    ):
+        assert expected in text, expected
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert (
+        reader.metadata.title == "Certificate of completion: Basics of safeguarding – Grace Hopper"
+    )
+    assert reader.metadata.author == "Community Safety Team, City of London Corporation"
+    assert "Grace Hopper completed Basics of safeguarding" in reader.metadata.subject
+    assert len(reader.pages) == 1
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(width), round(height)) == (842, 595), "A4 landscape"
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    for font in fonts.values():
+        font = font.get_object()
+        if "/DescendantFonts" in font:
+            font = font["/DescendantFonts"][0].get_object()
+        assert "/FontFile2" in font["/FontDescriptor"], f"{font['/BaseFont']} is not embedded"
+    again = browser.client.get(f"/certificates/{certificate.code}.pdf").get_data()
+    assert again == data, "the same certificate always gives the same bytes"
+
+
+def test_qr_code_holds_the_verification_address_and_it_verifies(
+    browser, other_browser, make, session
+):
+    learner = make.user()
+    browser.sign_in(learner)
+    complete_course(browser)
+    certificate = certificate_of(session, learner)
+    data = browser.client.get(f"/certificates/{certificate.code}.pdf").get_data()
+    image = pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil()
+    [barcode] = zxingcpp.read_barcodes(image)
+    assert barcode.format == zxingcpp.BarcodeFormat.QRCode
+    assert barcode.text == f"http://localhost/verify/{display_code(certificate.code)}"
+    page = other_browser.get(barcode.text.removeprefix("http://localhost"))
+    assert page.h1 == "This certificate is valid"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Łukasz Wójcik",
+        "Şükrü Çağlar Iğdır",
+        "Αλέξανδρος Παπαδόπουλος",
+        "Анна Ковалёва",
+        "محمد عبد الله",
+        "陈伟",
+        'Rose <b>"&amp;" O\'Neil',
+    ],
+)
+def test_names_in_any_script_print_and_can_be_read_back(app, make, session, name):
+    from elearn.certificates.pdf import certificate_pdf
+
+    learner = make.user(full_name=name)
+    completion = make.completion(learner)
+    certificate = Certificate(
+        code="A" * 28,
+        completion_id=completion.id,
+        user_id=learner.id,
+        name_printed=name,
+        course_slug="basics",
+        course_title="Basics",
+        course_version="1.0",
+        method="e-learning",
+        issuer="CST",
+        completed_at=completion.completed_at,
+    )
+    text = pdf_text(certificate_pdf(certificate, "http://localhost/verify/x"))
+    assert name in unicodedata.normalize("NFC", text), text
+
+
+def test_bengali_name_is_shaped_with_an_embedded_bengali_font(app, make, session):
+    from elearn.certificates.pdf import certificate_pdf
+
+    learner = make.user(full_name="সৌমিত্র চট্টোপাধ্যায়")
+    completion = make.completion(learner)
+    certificate = Certificate(
+        code="B" * 28,
+        completion_id=completion.id,
+        user_id=learner.id,
+        name_printed=learner.full_name,
+        course_slug="basics",
+        course_title="Basics",
+        course_version="1.0",
+        method="e-learning",
+        issuer="CST",
+        completed_at=completion.completed_at,
+    )
+    data = certificate_pdf(certificate, "http://localhost/v")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    names = [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
+    assert any("Bengali" in str(name) for name in names), names
+    assert "সৌমিত্র চট্টোপাধ্যায়" in pdf_text(data)
+
+
+@pytest.mark.parametrize(
+    ("completed", "months", "expires"),
+    [
+        (datetime(2025, 1, 31, 10, tzinfo=UTC), 1, datetime(2025, 2, 28, 10, tzinfo=UTC)),
+        (datetime(2024, 1, 31, 10, tzinfo=UTC), 1, datetime(2024, 2, 29, 10, tzinfo=UTC)),
+        (datetime(2026, 8, 31, 10, tzinfo=UTC), 36, datetime(2029, 8, 31, 10, tzinfo=UTC)),
+        (datetime(2024, 2, 29, 10, tzinfo=UTC), 12, datetime(2025, 2, 28, 10, tzinfo=UTC)),
+        (datetime(2026, 11, 30, 10, tzinfo=UTC), 3, datetime(2027, 2, 28, 10, tzinfo=UTC)),
+    ],
+)
+def test_expiry_dates_across_month_ends(completed, months, expires):
+    assert add_months(completed, months) == expires
+
+
+ROLES = {
+    "owner": 200,
+    "other_learner": 404,
+    "manager_of_learners_organisation": 200,
+    "manager_of_another_organisation": 404,
+    "cst_admin": 200,
+}
+
+
+@pytest.mark.parametrize(("role", "status"), ROLES.items())
+def test_who_may_download_a_certificate(app, browser, make, session, role, status):
+    from tests.conftest import Browser
+
+    org, other_org = make.organisation(), make.organisation()
+    learner = make.user(org=org)
+    certificate_code = None
+    browser.sign_in(learner)
+    complete_course(browser)
+    certificate_code = certificate_of(session, learner).code
+    people = {
+        "owner": learner,
+        "other_learner": make.user(org=org),
+        "manager_of_learners_organisation": make.user(org=org, role="manager"),
+        "manager_of_another_organisation": make.user(org=other_org, role="manager"),
+        "cst_admin": make.user(admin=True),
+    }
+    viewer = Browser(app.test_client())
+    viewer.sign_in(people[role])
+    response = viewer.client.get(f"/certificates/{certificate_code}.pdf")
+    assert response.status_code == status
+
+
+def test_visitor_cannot_download_a_certificate(browser, make, session):
+    learner = make.user()
+    browser.sign_in(learner)
+    complete_course(browser)
+    code = certificate_of(session, learner).code
+    browser.sign_out()
+    assert browser.client.get(f"/certificates/{code}.pdf").status_code == 302
+
+
+def test_verify_form_accepts_any_spacing_and_case(browser, other_browser, make, session):
+    learner = make.user(full_name="Ada Lovelace")
+    browser.sign_in(learner)
+    complete_course(browser)
+    code = certificate_of(session, learner).code
+    other_browser.get("/verify")
+    response = other_browser.client.get(f"/verify?code={code.lower()[:10]}+{code.lower()[10:]}")
+    assert response.headers["Location"] == f"/verify/{display_code(code)}"
+    page = other_browser.get(f"/verify/{display_code(code)}")
+    assert page.h1 == "This certificate is valid"
+    text = page.text()
+    assert "Ada Lovelace" in text and "Basics of safeguarding (edition 1.0)" in text
+    assert learner.email not in text, "nothing else about the person"
+
+
+def test_unknown_or_altered_code_says_so_without_hints(browser, make, session):
+    learner = make.user()
+    browser.sign_in(learner)
+    complete_course(browser)
+    code = certificate_of(session, learner).code
+    altered = ("B" if code[5] != "B" else "C").join((code[:5], code[6:]))
+    for attempt in (display_code(altered), "NOT-A-CODE", code[:-1]):
+        page = browser.get(f"/verify/{attempt}", status=404)
+        assert page.h1 == "No certificate has this code"
+        assert code not in page.text()
+
+
+def test_verification_is_rate_limited(browser, session):
+    statuses = [browser.client.get(f"/verify/GUESS{n}").status_code for n in range(31)]
+    assert statuses == [404] * 30 + [429]
+
+
+def test_cst_revokes_with_a_reason_and_verification_says_revoked(
+    app, browser, other_browser, make, session
+):
+    learner = make.user()
+    browser.sign_in(learner)
+    complete_course(browser)
+    code = certificate_of(session, learner).code
+    browser.get(f"/certificates/{code}/revoke", status=403)
+    other_browser.sign_in(make.user(admin=True))
+    other_browser.get(f"/certificates/{code}/revoke")
+    page = other_browser.post(f"/certificates/{code}/revoke", {"reason": ""}, status=200)
+    assert page.error_summary() == ["Enter why the certificate is being revoked"]
+    other_browser.post(f"/certificates/{code}/revoke", {"reason": "Issued in error"})
+    page = browser.get(f"/verify/{display_code(code)}")
+    assert page.h1 == "This certificate has been revoked"
+    assert "Issued in error" not in page.text()
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate_revoked"))
+    assert event.detail == {"reason": "Issued in error"}
+
+
+def test_name_change_keeps_old_certificates_and_reissue_points_old_code_to_new(
+    browser, make, session
+):
+    learner = make.user(full_name="Jo Smith")
+    browser.sign_in(learner)
+    complete_course(browser)
+    old = certificate_of(session, learner)
+    browser.get("/account")
+    browser.post("/account", {"full_name": "Jo Smith-Jones"})
+    session.refresh(old)
+    assert old.name_printed == "Jo Smith"
+    page = browser.get("/certificates")
+    assert "Re-issue with the name Jo Smith-Jones" in page.text()
+    browser.post(f"/certificates/{old.code}/reissue")
+    new = certificate_of(session, learner)
+    assert (new.name_printed, new.completion_id) == ("Jo Smith-Jones", old.completion_id)
+    response = browser.client.get(f"/verify/{display_code(old.code)}")
+    assert response.headers["Location"] == f"/verify/{display_code(new.code)}"
+    assert "Jo Smith-Jones" in browser.get(response.headers["Location"]).text()
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert {"name_changed", "certificate_reissued"} <= set(actions)
+
+
+def test_another_learner_cannot_reissue(browser, other_browser, make, session):
+    learner = make.user()
+    browser.sign_in(learner)
+    complete_course(browser)
+    code = certificate_of(session, learner).code
+    other_browser.sign_in(make.user())
+    other_browser.get("/certificates")
+    other_browser.post(f"/certificates/{code}/reissue", status=404)
+
+
+def test_manager_downloads_all_members_certificates_as_a_zip(
+    app, browser, other_browser, make, session
+):
+    org = make.organisation()
+    manager = make.user(org=org, role="manager")
+    learners = [make.user(org=org) for _ in range(2)]
+    for learner in learners:
+        from tests.conftest import Browser
+
+        learner_browser = Browser(app.test_client())
+        learner_browser.sign_in(learner)
+        complete_course(learner_browser)
+    other_browser.sign_in(manager)
+    response = other_browser.client.get(f"/organisations/{org.id}/certificates.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    names = archive.namelist()
+    assert len(names) == 2 and all(name.endswith(".pdf") for name in names)
+    assert archive.read(names[0]).startswith(b"%PDF")
+    outsider = make.user(org=make.organisation(), role="manager")
+    browser.sign_in(outsider)
+    assert browser.client.get(f"/organisations/{org.id}/certificates.zip").status_code == 403
+
+
+def test_refresher_due_then_retaking_issues_a_new_certificate_and_keeps_history(
+    browser, make, session
+):
+    learner = make.user()
+    now = utcnow()
+    first = make.completion(
+        learner, completed_at=now - timedelta(days=355), expires_at=now + timedelta(days=10)
+    )
+    session.add(
+        Certificate(
+            code="C" * 28,
+            completion_id=first.id,
+            user_id=learner.id,
+            name_printed="Old",
+            course_slug="basics",
+            course_title="Basics",
+            course_version="1.0",
+            method="e-learning",
+            issuer="CST",
+            completed_at=first.completed_at,
+            expires_at=first.expires_at,
+        )
+    )
+    session.commit()
+    browser.sign_in(learner)
+    page = browser.get("/my-training")
+    assert page.soup.select_one(".govuk-tag").get_text(strip=True) == "Refresher due"
+    assert "Start the refresher" in page.text()
+    complete_course(browser)
+    completions = session.scalars(select(Completion).order_by(Completion.sequence)).all()
+    assert [c.sequence for c in completions] == [1, 2]
+    certificates = session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    assert len(certificates) == 2
+    assert certificates[1].completion_id == completions[1].id
+    assert (
+        browser.get("/my-training").soup.select_one(".govuk-tag").get_text(strip=True)
+        == "Completed"
+    )
+    rows = browser.get("/certificates").soup.select("tbody tr")
+    assert len(rows) == 2, "every earlier certificate stays in the history"
