@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from elearn.auth.forms import ConfirmForm
+from elearn.certificates.operations import current_certificates
 from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
 from elearn.extensions import db
@@ -146,13 +147,18 @@ def _date(value) -> str:
 def member(organisation, membership_id: int):
     membership = owned(Membership, membership_id, organisation)
     form = RoleForm(data={"role": membership.role})
+    return member_page(organisation, membership, form)
+
+
+def member_page(organisation, membership, form, status: int = 200):
     return render_template(
         "organisations/member.html",
         organisation=organisation,
         membership=membership,
         form=form,
         remove_form=ConfirmForm(),
-    )
+        certificates=list(current_certificates(membership.user_id, utcnow()).values()),
+    ), status
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/role")
@@ -171,13 +177,7 @@ def member_role(organisation, membership_id: int):
             return redirect(
                 url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
             )
-    return render_template(
-        "organisations/member.html",
-        organisation=organisation,
-        membership=membership,
-        form=form,
-        remove_form=ConfirmForm(),
-    ), 400
+    return member_page(organisation, membership, form, 400)
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
