@@ -1,0 +1,1 @@
+"""Coverage reporting for CST: figures, breakdowns, trends, gaps and exports."""

@@ -1,0 +1,53 @@
+"""Reporting periods: inclusive dates, compared with the period just before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from elearn.filters import london_date
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day, inclusive
+    end: date  # last day, inclusive
+
+    @classmethod
+    def last_twelve_months(cls, today: date) -> Period:
+        return cls(start=_year_before(today) + timedelta(days=1), end=today)
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=UTC)
+
+    @property
+    def ends_before(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        end = self.start - timedelta(days=1)
+        return Period(start=end - timedelta(days=self.days - 1), end=end)
+
+    def months(self) -> list[str]:
+        """Every month the period touches, as YYYY-MM."""
+        months, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            months.append(f"{year:04}-{month:02}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
+    def describe(self) -> str:
+        return f"{london_date(self.start)} to {london_date(self.end)}"
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)

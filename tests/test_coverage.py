@@ -1,0 +1,226 @@
+"""Coverage figures against a small population worked out by hand.
+
+now is 16 June 2026, noon; the period is 16 June 2025 to 15 June 2026 inclusive.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from elearn.models import (
+    Assignment,
+    Completion,
+    Membership,
+    Organisation,
+    completion_organisation,
+)
+from elearn.reports import coverage
+from elearn.reports.periods import Period
+
+NOW = datetime(2026, 6, 16, 12, tzinfo=UTC)
+PERIOD = Period(date(2025, 6, 16), date(2026, 6, 15))
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def population(app, make, session):
+    alpha = Organisation(name="Alpha Bank", sector="business", headcount=10)
+    beta = Organisation(name="Beta College", sector="further_education", headcount=50)
+    clerk = Organisation(name="Chamberlain's", sector="corporation_department", headcount=5)
+    pending = Organisation(name="Pending Faith Group", sector="faith", status="pending")
+    closed = Organisation(name="Closed Ltd", sector="business", status="deactivated", headcount=9)
+    session.add_all([alpha, beta, clerk, pending, closed])
+    session.commit()
+    people = {name: make.user(full_name=name) for name in [f"u{n}" for n in range(1, 11)]}
+
+    def member(user, org, team=None, left=None):
+        session.add(
+            Membership(user_id=people[user].id, organisation_id=org.id, team=team, left_at=left)
+        )
+
+    def completed(user, course, when, expires, *orgs, sequence=1, method="e-learning"):
+        completion = Completion(
+            user_id=people[user].id,
+            course_slug=course,
+            course_version="1",
+            sequence=sequence,
+            completed_at=when,
+            expires_at=expires,
+            method=method,
+        )
+        session.add(completion)
+        session.flush()
+        for org in orgs:
+            session.execute(
+                completion_organisation.insert().values(
+                    completion_id=completion.id, organisation_id=org.id
+                )
+            )
+
+    member("u1", alpha)
+    member("u2", alpha)
+    member("u3", alpha)
+    member("u3", beta, team="Staff")
+    member("u4", alpha, left=at(2026, 1, 1))
+    member("u5", beta, team="Staff")
+    member("u6", beta, team="Students")
+    member("u7", clerk)
+    member("u10", clerk)
+    member("u1", pending)
+    member("u2", closed)
+    people["u7"].erased_at = NOW
+    people["u7"].full_name = "Erased user"
+    people["u7"].email = "erased-7@invalid"
+    completed("u1", "wrap", at(2026, 1, 10), at(2029, 1, 10), alpha)
+    completed("u2", "wrap", at(2023, 3, 1), at(2026, 3, 1), alpha)
+    completed("u3", "wrap", at(2026, 6, 1), at(2029, 6, 1), alpha, beta)
+    completed("u4", "wrap", at(2025, 9, 1), at(2028, 9, 1), alpha)
+    completed("u7", "hate-crime", at(2025, 6, 16), None, clerk)  # the first instant
+    completed("u8", "wrap", at(2026, 6, 16), at(2029, 6, 16))  # just after the period
+    completed("u9", "wrap", datetime(2025, 6, 15, 23, 59, 59, tzinfo=UTC), at(2026, 6, 30))
+    completed("u10", "wrap", at(2026, 2, 1, 12), at(2029, 2, 1, 12), clerk, method="external")
+    session.add_all(
+        [
+            Assignment(
+                organisation_id=alpha.id, course_slug="wrap", team="", due_on=date(2026, 3, 1)
+            ),
+            Assignment(
+                organisation_id=beta.id, course_slug="wrap", team="Staff", due_on=date(2026, 12, 1)
+            ),
+            Assignment(
+                organisation_id=closed.id, course_slug="wrap", team="", due_on=date(2026, 1, 1)
+            ),
+        ]
+    )
+    session.commit()
+    return {"alpha": alpha, "beta": beta, "clerk": clerk}
+
+
+def report(app, function, *args, course=None):
+    with app.app_context():
+        return function(coverage.ReportQuery(PERIOD, NOW, course), *args)
+
+
+def test_headline_figures(app, population):
+    figures = report(app, coverage.headline)
+    assert figures == coverage.Headline(
+        people_trained=5,  # u1, u3, u4, u7 (on the first instant), u10 (external)
+        completions=5,
+        previous_people_trained=1,  # u9, one second before the period
+        valid_now=6,  # u1, u3, u4, u7, u8, u10
+        refresher_due=1,  # u9, expiring within 30 days
+        expired=1,  # u2
+    )
+    assert report(app, coverage.headline, course="hate-crime") == coverage.Headline(
+        1, 1, 0, 1, 0, 0
+    )
+
+
+def test_by_course(app, population):
+    rows = {row["course"]: row for row in report(app, coverage.by_course)}
+    assert rows["wrap"] == {
+        "course": "wrap",
+        "people_trained": 4,
+        "completions": 4,
+        "previous_people_trained": 1,
+        "valid_now": 5,
+        "refresher_due": 1,
+        "expired": 1,
+        "required_of": 5,  # Alpha: u1, u2, u3; Beta's Staff: u3, u5
+        "trained_of_required": 3,
+        "coverage": 60.0,
+        "headcount_coverage": 5.0,  # 3 of 10 + 50
+    }
+    assert rows["hate-crime"]["people_trained"] == 1
+    assert rows["hate-crime"]["coverage"] is None
+
+
+def test_by_organisation_counts_people_in_two_organisations_in_both(app, population):
+    rows = {row["name"]: row for row in report(app, coverage.by_organisation)}
+    assert set(rows) == {"Alpha Bank", "Beta College", "Chamberlain's"}
+    alpha = rows["Alpha Bank"]
+    assert (alpha["members"], alpha["headcount"], alpha["people_trained"], alpha["overdue"]) == (
+        3,
+        10,
+        3,
+        1,
+    )
+    assert (
+        alpha["required_of"],
+        alpha["trained_of_required"],
+        alpha["coverage"],
+        alpha["headcount_coverage"],
+    ) == (3, 2, 66.7, 20.0)
+    beta = rows["Beta College"]
+    assert (beta["members"], beta["people_trained"], beta["overdue"]) == (3, 1, 0)
+    assert (
+        beta["required_of"],
+        beta["trained_of_required"],
+        beta["coverage"],
+        beta["headcount_coverage"],
+    ) == (2, 1, 50.0, 2.0)
+    clerk = rows["Chamberlain's"]
+    assert (clerk["members"], clerk["people_trained"], clerk["coverage"]) == (2, 2, None)
+    departments = report(app, coverage.by_organisation, "corporation_department")
+    assert [row["name"] for row in departments] == ["Chamberlain's"]
+
+
+def test_by_sector(app, population):
+    rows = {row["sector"]: row for row in report(app, coverage.by_sector)}
+    assert set(rows) == {"business", "further_education", "corporation_department"}
+    assert rows["business"] == {
+        "sector": "business",
+        "organisations": 1,
+        "members": 3,
+        "headcount": 10,
+        "people_trained": 3,
+        "required_of": 3,
+        "trained_of_required": 2,
+        "coverage": 66.7,
+        "headcount_coverage": 20.0,
+    }
+    assert rows["further_education"]["people_trained"] == 1
+    assert rows["corporation_department"]["members"] == 2
+
+
+def test_trend_per_month(app, population):
+    series = report(app, coverage.trend)
+    assert list(series) == ["hate-crime", "wrap"]
+    assert list(series["wrap"]) == [f"2025-{m:02}" for m in range(6, 13)] + [
+        f"2026-{m:02}" for m in range(1, 7)
+    ]
+    assert {month: n for month, n in series["wrap"].items() if n} == {
+        "2025-09": 1,
+        "2026-01": 1,
+        "2026-02": 1,
+        "2026-06": 1,
+    }
+    assert {month: n for month, n in series["hate-crime"].items() if n} == {"2025-06": 1}
+
+
+def test_gaps(app, population):
+    low = report(app, coverage.low_coverage, 60)
+    assert [(row["name"], row["course"], row["coverage"]) for row in low] == [
+        ("Beta College", "wrap", 50.0)
+    ]
+    assert [row["name"] for row in report(app, coverage.low_coverage, 70)] == [
+        "Beta College",
+        "Alpha Bank",
+    ]
+    with app.app_context():
+        from elearn.models import SECTORS
+
+        missing = coverage.sectors_without_organisations(SECTORS)
+    assert "faith" in missing and "business" not in missing
+    assert len(missing) == len(SECTORS) - 3
+
+
+def test_period_helpers():
+    assert Period.last_twelve_months(date(2026, 6, 15)) == PERIOD
+    assert PERIOD.previous() == Period(date(2024, 6, 16), date(2025, 6, 15))
+    assert Period.last_twelve_months(date(2028, 2, 29)).start == date(2027, 3, 1)
