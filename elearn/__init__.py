@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.organisations.joining import bp as joining_bp
     from elearn.organisations.views import bp as organisations_bp
     from elearn.pages import bp as pages_bp
+    from elearn.reports.views import bp as reports_bp
 
     blueprints = (
         pages_bp,
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         admin_bp,
         certificates_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -84,7 +84,60 @@ def send_reminders_command():
     )
 
 
+report_group = AppGroup("report", help="Training coverage reports for CST.")
+
+
+@report_group.command("coverage")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
+@click.option("--course", help="One course's slug; all courses when left out.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "pdf"]), default="csv")
+@click.option(
+    "--table",
+    type=click.Choice(["courses", "sectors", "organisations", "departments", "gaps", "trend"]),
+    default="courses",
+    help="The table, for CSV.",
+)
+@click.option("--threshold", type=click.IntRange(1, 100), default=50, help="Gaps below (%).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write; standard output when left out.",
+)
+def report_coverage(start, end, course, output_format, table, threshold, output):
+    """The dashboard's figures as CSV (one table) or the committee PDF."""
+    from elearn.csv_export import csv_lines
+    from elearn.models import utcnow
+    from elearn.reports import dashboard
+    from elearn.reports.coverage import ReportQuery
+    from elearn.reports.exports import export_rows
+    from elearn.reports.pdf import training_update_pdf
+    from elearn.reports.periods import Period
+
+    now = utcnow()
+    default = Period.last_twelve_months(now.date())
+    period = Period(start.date() if start else default.start, end.date() if end else default.end)
+    if period.start > period.end:
+        raise click.BadParameter("--to must be on or after --from")
+    titles = {c.slug: c.title for c in current_catalogue()}
+    if course and course not in titles:
+        raise click.BadParameter(f"no course '{course}' (known: {', '.join(titles)})")
+    query = ReportQuery(period, now, course)
+    figures = dashboard.build(query, titles, threshold)
+    if output_format == "pdf":
+        data = training_update_pdf(figures)
+    else:
+        header, rows = export_rows(table, figures)
+        data = "".join(csv_lines(header, rows)).encode("utf-8-sig")
+    if output:
+        output.write_bytes(data)
+        click.echo(f"Wrote {output} ({len(data):,} bytes).", err=True)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(report_group)
     app.cli.add_command(reminders_group)
     app.cli.add_command(content_group)
     app.cli.add_command(create_admin)

@@ -47,6 +47,11 @@ class DayMonthYearField(DateField):
         super().__init__(label, format="%d %m %Y", **kwargs)
         self.message = message
 
+    def process(self, formdata, *args, **kwargs) -> None:
+        super().process(formdata, *args, **kwargs)
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = None  # the GOV.UK widget shows day, month and year, or nothing
+
     def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist and not any(value.strip() for value in valuelist):
             self.data = None

@@ -1,0 +1,31 @@
+"""The report tables as rows for CSV: the same cells the dashboard shows."""
+
+from __future__ import annotations
+
+from elearn.reports import coverage
+from elearn.reports.dashboard import Dashboard
+from elearn.reports.tables import TABLES, cell, with_names
+
+
+def export_rows(name: str, figures: Dashboard, sector: str | None = None):
+    """A table's header and rows: courses, sectors, organisations (optionally of one
+    sector), departments, gaps or trend."""
+    if name == "trend":
+        months = figures.query.period.months()
+        return ["Course", *months], [
+            [figures.titles.get(slug, slug), *values.values()]
+            for slug, values in figures.trend.items()
+        ]
+    if name == "organisations":
+        rows = with_names(coverage.by_organisation(figures.query, sector), figures.titles)
+    else:
+        rows = {
+            "courses": figures.courses,
+            "sectors": figures.sectors,
+            "departments": figures.departments,
+            "gaps": figures.gaps,
+        }[name]
+    columns = TABLES["organisations" if name == "departments" else name][1]
+    return [column.label for column in columns], [
+        [cell(row, column) for column in columns] for row in rows
+    ]

@@ -1,0 +1,45 @@
+"""A short summary of the figures in plain English, for a committee paper."""
+
+from __future__ import annotations
+
+from elearn.reports.coverage import Headline
+from elearn.reports.periods import Period
+
+
+def change(current: int, previous: int) -> str:
+    if previous == 0:
+        return "with none in the previous period"
+    percent = round(100 * (current - previous) / previous)
+    if percent == 0:
+        return "the same as the previous period"
+    return f"{'up' if percent > 0 else 'down'} {abs(percent)}% on the previous period"
+
+
+def people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count:,} people"
+
+
+def summary(headline: Headline, courses: list[dict], period: Period) -> list[str]:
+    sentences = [
+        f"{people(headline.people_trained)} completed training between "
+        f"{period.describe().replace(' to ', ' and ')}, "
+        f"{change(headline.people_trained, headline.previous_people_trained)}."
+    ]
+    for row in courses:
+        if row["people_trained"] or row["previous_people_trained"]:
+            sentences.append(
+                f"{people(row['people_trained'])} completed {row['title']}, "
+                f"{change(row['people_trained'], row['previous_people_trained'])}."
+            )
+    sentences.append(
+        f"{headline.valid_now:,} completions are valid now, {headline.refresher_due:,} are due a "
+        f"refresher within 30 days and {headline.expired:,} have expired."
+    )
+    covered = [row for row in courses if row["coverage"] is not None]
+    for row in covered:
+        sentences.append(
+            f"Where organisations require {row['title']}, {row['coverage']:.0f}% of the members "
+            f"who must take it have a valid completion ({row['trained_of_required']:,} of "
+            f"{row['required_of']:,})."
+        )
+    return sentences

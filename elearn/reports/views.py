@@ -1,0 +1,134 @@
+"""CST's coverage dashboard, its drill-down, CSV exports and the committee PDF."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, render_template, request, url_for
+
+from elearn.courses.catalogue import current_catalogue
+from elearn.csv_export import csv_response
+from elearn.forms import choices
+from elearn.models import SECTORS, utcnow
+from elearn.permissions import cst_admin_required
+from elearn.reports import coverage, dashboard
+from elearn.reports.charts import month_label, trend_svg
+from elearn.reports.exports import export_rows
+from elearn.reports.forms import ReportFilterForm
+from elearn.reports.pdf import training_update_pdf
+from elearn.reports.periods import Period
+from elearn.reports.tables import TABLES, cell, sort_rows, with_names
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def titles() -> dict[str, str]:
+    return {course.slug: course.title for course in current_catalogue()}
+
+
+def filter_form() -> tuple[ReportFilterForm, coverage.ReportQuery, int]:
+    """The filters from the address; anything missing or wrong falls back to the default."""
+    form = ReportFilterForm(request.args)
+    form.course.choices = choices([("", "All courses"), *titles().items()])
+    now = utcnow()
+    default = Period.last_twelve_months(now.date())
+    valid = form.validate() if request.args else True
+    start = form.start.data if valid and form.start.data else default.start
+    end = form.end.data if valid and form.end.data else default.end
+    if start > end:
+        form.end.errors = ["The end date must be on or after the start date"]
+        start, end = default.start, default.end
+    if not request.args:
+        form.start.data, form.end.data = start, end
+    course = form.course.data if valid and form.course.data in titles() else None
+    threshold = form.threshold.data if valid and form.threshold.data else 50
+    return form, coverage.ReportQuery(Period(start, end), now, course), threshold
+
+
+def sorted_table(name: str, rows: list[dict]) -> list[dict]:
+    table, _, column = request.args.get("sort", "").partition(".")
+    if table != name:
+        return rows
+    return sort_rows(rows, TABLES[name][1], column, request.args.get("order") == "desc")
+
+
+@bp.get("")
+@cst_admin_required
+def index():
+    form, query, threshold = filter_form()
+    figures = dashboard.build(query, titles(), threshold)
+    figures.courses = sorted_table("courses", figures.courses)
+    figures.sectors = sorted_table("sectors", figures.sectors)
+    figures.departments = sorted_table("organisations", figures.departments)
+    figures.gaps = sorted_table("gaps", figures.gaps)
+    add_links(figures, request.args.to_dict(flat=False))
+    return render_template(
+        "reports/index.html",
+        form=form,
+        figures=figures,
+        tables=TABLES,
+        cell=cell,
+        chart=trend_svg(figures.trend, figures.titles, "trend"),
+        month_label=month_label,
+        args=request.args.to_dict(flat=False),
+    )
+
+
+@bp.get("/sectors/<sector>")
+@cst_admin_required
+def sector(sector: str):
+    if sector not in SECTORS:
+        abort(404)
+    form, query, _ = filter_form()
+    rows = sorted_table(
+        "organisations", with_names(coverage.by_organisation(query, sector), titles())
+    )
+    for row in rows:
+        row["link"] = url_for("admin.organisation", organisation_id=row["organisation_id"])
+    return render_template(
+        "reports/sector.html",
+        form=form,
+        query=query,
+        sector=sector,
+        sector_name=SECTORS[sector],
+        rows=rows,
+        tables=TABLES,
+        cell=cell,
+        args=request.args.to_dict(flat=False),
+    )
+
+
+def add_links(figures: dashboard.Dashboard, args: dict) -> None:
+    """Each row's link to the next level down: course, sector, organisation."""
+    args = {key: value for key, value in args.items() if key not in ("sort", "order", "course")}
+    for row in figures.courses:
+        row["link"] = url_for("reports.index", **args, course=row["course"])
+    for row in figures.sectors:
+        row["link"] = url_for("reports.sector", sector=row["sector"], **args)
+    for row in figures.departments + figures.gaps:
+        row["link"] = url_for("admin.organisation", organisation_id=row["organisation_id"])
+
+
+EXPORTS = ("courses", "sectors", "organisations", "departments", "gaps", "trend")
+
+
+@bp.get("/<any(courses, sectors, organisations, departments, gaps, trend):name>.csv")
+@cst_admin_required
+def export_csv(name: str):
+    _, query, threshold = filter_form()
+    figures = dashboard.build(query, titles(), threshold)
+    header, rows = export_rows(name, figures, request.args.get("sector") or None)
+    period = query.period
+    return csv_response(f"training-{name}-{period.start}-to-{period.end}.csv", header, rows)
+
+
+@bp.get("/training-update.pdf")
+@cst_admin_required
+def training_update():
+    _, query, threshold = filter_form()
+    figures = dashboard.build(query, titles(), threshold)
+    response = make_response(training_update_pdf(figures))
+    response.mimetype = "application/pdf"
+    period = query.period
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="training-update-{period.start}-to-{period.end}.pdf"'
+    )
+    return response

@@ -1,0 +1,149 @@
+"""The CST dashboard, its drill-down, exports, the committee PDF and the CLI, over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pypdfium2
+
+from elearn.models import utcnow
+
+from tests.test_coverage import population  # noqa: F401 - the hand-worked population
+
+PERIOD_ARGS = "start=16&start=6&start=2025&end=15&end=6&end=2026"
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_only_cst_sees_reports(app, browser, make, session):
+    browser.get("/reports", status=302)
+    for person in (make.user(), make.user(org=make.organisation(), role="manager")):
+        from tests.conftest import Browser
+
+        viewer = Browser(app.test_client())
+        viewer.sign_in(person)
+        viewer.get("/reports", status=403)
+        viewer.get("/reports/courses.csv", status=403)
+        viewer.get("/reports/training-update.pdf", status=403)
+        viewer.get("/reports/sectors/business", status=403)
+
+
+def test_dashboard_defaults_to_the_last_twelve_months(browser, make, session):
+    browser.sign_in(make.user(admin=True))
+    page = browser.get("/reports")
+    today = utcnow().date()
+    assert int(page.soup.select_one("#end-day")["value"]) == today.day
+    assert page.soup.select_one("#end-year")["value"] == str(today.year)
+    assert "0 people completed training between" in page.text()
+    browser.get("/reports?start=31&start=2&start=2026", status=200)  # not a date: defaults
+
+
+def test_dashboard_shows_the_figures(browser, make, population):  # noqa: F811
+    browser.sign_in(make.user(admin=True))
+    page = browser.get(f"/reports?{PERIOD_ARGS}&threshold=60")
+    assert page.h1 == "Training coverage"
+    text = page.text()
+    assert (
+        "5 people completed training between 16 June 2025 and 15 June 2026, up 400% on the "
+        "previous period." in text
+    )
+    numbers = [li.get_text(" ", strip=True) for li in page.soup.select(".app-figures__item")]
+    assert numbers[:2] == ["5 people trained in the period", "5 completions in the period"]
+    courses = page.soup.select("table.app-report-table")[0]
+    wrap = [c.get_text(strip=True) for c in courses.select("tbody tr")[1].select("th, td")]
+    assert wrap[:4] == ["wrap", "4", "4", "1"]
+    assert wrap[-4:] == ["5", "3", "60.0%", "5.0%"]
+    assert "Beta College" in page.soup.select("table.app-report-table")[-1].get_text()
+    assert page.soup.select_one("svg.app-chart")["role"] == "img"
+    assert "Faith group" in text  # a sector with no organisation enrolled
+
+
+def test_tables_sort_and_drill_down(browser, make, population):  # noqa: F811
+    browser.sign_in(make.user(admin=True))
+    page = browser.get(f"/reports?{PERIOD_ARGS}&sort=sectors.people_trained&order=desc")
+    sectors = page.soup.select("table.app-report-table")[1]
+    first = sectors.select_one("tbody tr th a")
+    assert first.get_text() == "Business"
+    header = sectors.select("thead th")[4]
+    assert header["aria-sort"] == "descending"
+    sector_page = browser.get(first["href"])
+    assert sector_page.h1 == "Business"
+    rows = [r.th.get_text(strip=True) for r in sector_page.soup.select("tbody tr")]
+    assert rows == ["Alpha Bank"]
+    link = sector_page.soup.select_one("tbody tr th a")["href"]
+    assert browser.get(link).h1 == "Alpha Bank"
+
+
+def test_csv_exports_match_the_dashboard(browser, make, session, population):  # noqa: F811
+    population["alpha"].name = "=HYPERLINK(1)"
+    session.commit()
+    browser.sign_in(make.user(admin=True))
+    rows = csv_rows(browser.client.get(f"/reports/courses.csv?{PERIOD_ARGS}"))
+    assert rows[0][:3] == ["Course", "People trained in the period", "Completions in the period"]
+    assert rows[2][:4] == ["wrap", "4", "4", "1"]
+    organisations = csv_rows(browser.client.get(f"/reports/organisations.csv?{PERIOD_ARGS}"))
+    names = [row[0] for row in organisations[1:]]
+    assert "'=HYPERLINK(1)" in names, "formulas are neutralised"
+    trend = csv_rows(browser.client.get(f"/reports/trend.csv?{PERIOD_ARGS}"))
+    assert trend[0][:3] == ["Course", "2025-06", "2025-07"]
+    assert trend[2][0] == "wrap" and sum(int(n) for n in trend[2][1:]) == 4
+
+
+def test_training_update_pdf_reads_right(browser, make, population):  # noqa: F811
+    browser.sign_in(make.user(admin=True))
+    response = browser.client.get(f"/reports/training-update.pdf?{PERIOD_ARGS}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    document = pypdfium2.PdfDocument(response.get_data())
+    text = " ".join(
+        " ".join(document[index].get_textpage().get_text_range().split())
+        for index in range(len(document))
+    )
+    assert "Community safety training update" in text
+    assert "5 people completed training between 16 June 2025 and 15 June 2026" in text
+    assert "Training by course" in text and "Training by sector" in text
+    assert "Completions per month" in text
+
+
+def test_cli_report_matches_the_web_export(app, browser, make, tmp_path, population):  # noqa: F811
+    browser.sign_in(make.user(admin=True))
+    web = browser.client.get(f"/reports/sectors.csv?{PERIOD_ARGS}").get_data()
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "report",
+            "coverage",
+            "--from",
+            "2025-06-16",
+            "--to",
+            "2026-06-15",
+            "--table",
+            "sectors",
+            "--output",
+            str(tmp_path / "s.csv"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s.csv").read_bytes() == web
+    result = runner.invoke(
+        args=[
+            "report",
+            "coverage",
+            "--from",
+            "2025-06-16",
+            "--to",
+            "2026-06-15",
+            "--format",
+            "pdf",
+            "--output",
+            str(tmp_path / "u.pdf"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "u.pdf").read_bytes().startswith(b"%PDF")
+    result = runner.invoke(
+        args=["report", "coverage", "--from", "2026-06-15", "--to", "2025-06-16"]
+    )
+    assert result.exit_code == 2
