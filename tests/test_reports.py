@@ -8,7 +8,6 @@ import io
 import pypdfium2
 
 from elearn.models import utcnow
-
 from tests.test_coverage import population  # noqa: F401 - the hand-worked population
 
 PERIOD_ARGS = "start=16&start=6&start=2025&end=15&end=6&end=2026"
