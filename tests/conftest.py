@@ -21,6 +21,7 @@ from werkzeug.security import generate_password_hash
 
 from elearn import create_app
 from elearn.config import TestConfig
+from elearn.courses.standing import update_standing
 from elearn.extensions import db, limiter
 from elearn.models import Completion, Membership, Organisation, Role, User, utcnow
 
@@ -132,6 +133,8 @@ class Factory:
         values = {"course_version": "1.0", "sequence": 1, "completed_at": utcnow(), **values}
         completion = Completion(user_id=user.id, course_slug=course_slug, **values)
         self.session.add(completion)
+        self.session.flush()
+        update_standing(user.id, course_slug, self.session)
         self.session.commit()
         return completion
 

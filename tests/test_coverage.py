@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from elearn.courses.standing import update_standing
 from elearn.models import (
     Assignment,
     Completion,
@@ -61,6 +62,7 @@ def population(app, make, session):
                     completion_id=completion.id, organisation_id=org.id
                 )
             )
+        update_standing(people[user].id, course, session)
 
     member("u1", alpha)
     member("u2", alpha)

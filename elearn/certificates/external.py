@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from elearn import audit
 from elearn.courses.catalogue import Course
+from elearn.courses.standing import update_standing
 from elearn.dates import add_months
 from elearn.extensions import db
 from elearn.models import (
@@ -132,6 +133,7 @@ def _external_completion(record: ExternalRecord, course: Course) -> Completion:
     )
     db.session.add(completion)
     db.session.flush()
+    update_standing(record.user_id, course.slug)
     return completion
 
 

@@ -105,3 +105,20 @@ class Completion(db.Model):
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+
+class CourseStanding(db.Model):
+    """Each person's standing in each course they have completed: their latest completion
+    and their latest expiry (None when some completion never expires).
+
+    Derived from Completion and kept in step by `update_standing()` in the same
+    transaction as every new completion, so that reports read one row per person and
+    course instead of working it out from every completion.
+    """
+
+    __table_args__ = (Index("ix_course_standing_course", "course_slug", "expires_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    course_slug: Mapped[str] = mapped_column(String(80), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,8 @@
 
 Definitions (docs/reporting.md says the same in words):
 - trained in the period: distinct people with a completion (any method) dated in it;
-- valid now / refresher due / expired: each person's latest completion of each course;
+- valid now / refresher due / expired: each person's standing in each course, that is
+  their latest expiry date (CourseStanding, kept in step with every completion);
 - coverage: of the active members of an approved organisation who must take a course
   (assigned to all, or to their team), the share with a valid completion now; and the
   same count against the headcount the organisation declared;
@@ -31,6 +32,7 @@ from elearn.models import (
     WHOLE_ORGANISATION,
     Assignment,
     Completion,
+    CourseStanding,
     Membership,
     Organisation,
     OrganisationStatus,
@@ -77,24 +79,17 @@ class Headline:
     expired: int
 
 
-def latest_completions(query: ReportQuery):
-    """Each person's latest completion of each course (window function)."""
-    ranked = select(
-        Completion.user_id,
-        Completion.course_slug,
-        Completion.expires_at,
-        func.row_number()
-        .over(
-            partition_by=(Completion.user_id, Completion.course_slug),
-            order_by=(Completion.completed_at.desc(), Completion.sequence.desc()),
-        )
-        .label("rank"),
-    ).where(_course_filter(query, Completion.course_slug))
-    return ranked.subquery()
+def standing(query: ReportQuery):
+    """Each person's standing in each course (one row per person and course)."""
+    return (
+        select(CourseStanding.user_id, CourseStanding.course_slug, CourseStanding.expires_at)
+        .where(_course_filter(query, CourseStanding.course_slug))
+        .subquery()
+    )
 
 
-def status_now_columns(latest, now: datetime):
-    expires = latest.c.expires_at
+def status_now_columns(standings, now: datetime):
+    expires = standings.c.expires_at
     soon = now + REFRESHER_WINDOW
     return (
         func.coalesce(func.sum(case((or_(expires.is_(None), expires > soon), 1), else_=0)), 0),
@@ -112,9 +107,9 @@ def headline(query: ReportQuery) -> Headline:
             in_period(query, query.period.previous())
         )
     )
-    latest = latest_completions(query)
+    standings = standing(query)
     valid, due, expired = db.session.execute(
-        select(*status_now_columns(latest, query.now)).where(latest.c.rank == 1)
+        select(*status_now_columns(standings, query.now))
     ).one()
     return Headline(trained, completions, previous, valid, due, expired)
 
@@ -145,13 +140,13 @@ def by_course(query: ReportQuery) -> list[dict]:
             .group_by(Completion.course_slug)
         ).all()
     )
-    latest = latest_completions(query)
+    standings = standing(query)
     status = {
         slug: (valid, due, expired)
         for slug, valid, due, expired in db.session.execute(
-            select(latest.c.course_slug, *status_now_columns(latest, query.now))
-            .where(latest.c.rank == 1)
-            .group_by(latest.c.course_slug)
+            select(standings.c.course_slug, *status_now_columns(standings, query.now)).group_by(
+                standings.c.course_slug
+            )
         )
     }
     coverage = {row.course_slug: row for row in coverage_totals(query, "course_slug")}
@@ -198,27 +193,20 @@ def coverage_pairs(query: ReportQuery):
         .distinct()
         .subquery()
     )
-    valid = (
-        select(Completion.user_id, Completion.course_slug)
-        .where(
-            or_(Completion.expires_at.is_(None), Completion.expires_at > query.now),
-            _course_filter(query, Completion.course_slug),
-        )
-        .distinct()
-        .subquery()
+    valid = and_(
+        CourseStanding.user_id == scope.c.user_id,
+        CourseStanding.course_slug == scope.c.course_slug,
+        or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
     )
     return (
         select(
             scope.c.organisation_id,
             scope.c.course_slug,
             func.count().label("members"),
-            func.count(valid.c.user_id).label("trained"),
+            func.count(CourseStanding.user_id).label("trained"),
         )
         .select_from(scope)
-        .outerjoin(
-            valid,
-            and_(valid.c.user_id == scope.c.user_id, valid.c.course_slug == scope.c.course_slug),
-        )
+        .outerjoin(CourseStanding, valid)
         .group_by(scope.c.organisation_id, scope.c.course_slug)
         .subquery()
     )
@@ -388,11 +376,11 @@ def trend(query: ReportQuery) -> dict[str, dict[str, int]]:
 def overdue_by_organisation(query: ReportQuery):
     """Per organisation: members past a due date without a valid completion of that course."""
     valid = (
-        select(Completion.id)
+        select(CourseStanding.user_id)
         .where(
-            Completion.user_id == Membership.user_id,
-            Completion.course_slug == Assignment.course_slug,
-            or_(Completion.expires_at.is_(None), Completion.expires_at > query.now),
+            CourseStanding.user_id == Membership.user_id,
+            CourseStanding.course_slug == Assignment.course_slug,
+            or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
         )
         .exists()
     )
