@@ -82,6 +82,7 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.PASSWORD_RESET_MAX_AGE = 60 * 60
         self.PROXY_HOPS = int(env.get("ELEARN_PROXY_HOPS", "0"))
+        self.REPORT_CACHE_SECONDS = int(env.get("ELEARN_REPORT_CACHE_SECONDS", "300"))
 
     def check(self) -> None:
         """Refuse settings that are unsafe in production."""
@@ -115,3 +116,4 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.ELEARN_BASE_URL = "http://localhost"
         self.SERVER_NAME = "localhost"
+        self.REPORT_CACHE_SECONDS = 0  # tests change data without audit events

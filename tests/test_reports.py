@@ -146,3 +146,28 @@ def test_cli_report_matches_the_web_export(app, browser, make, tmp_path, populat
         args=["report", "coverage", "--from", "2026-06-15", "--to", "2025-06-16"]
     )
     assert result.exit_code == 2
+
+
+def test_cached_figures_are_replaced_as_soon_as_anything_changes(app, make, session):
+    from datetime import date
+
+    from elearn.reports import cache, dashboard
+    from elearn.reports.coverage import ReportQuery
+    from elearn.reports.periods import Period
+
+    cache.clear()
+    app.config["REPORT_CACHE_SECONDS"] = 300
+    try:
+        query = ReportQuery(Period(date(2000, 1, 1), date(2100, 1, 1)), utcnow())
+        with app.app_context():
+            first = dashboard.build(query, {})
+            assert dashboard.build(query, {}) is first, "unchanged data: the cached figures"
+        learner = make.user()
+        make.completion(learner)
+        with app.app_context():
+            second = dashboard.build(query, {})
+        assert second is not first
+        assert (first.headline.people_trained, second.headline.people_trained) == (0, 1)
+    finally:
+        app.config["REPORT_CACHE_SECONDS"] = 0
+        cache.clear()

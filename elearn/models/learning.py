@@ -90,6 +90,8 @@ class Completion(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "course_slug", "sequence"),
         Index("ix_completion_course_date", "course_slug", "completed_at"),
+        # Covers the reports' scans of a period: who completed what, and when.
+        Index("ix_completion_period", "completed_at", "course_slug", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

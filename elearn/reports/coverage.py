@@ -9,22 +9,29 @@ Definitions (docs/reporting.md says the same in words):
   same count against the headcount the organisation declared;
 - organisations and sectors are credited with completions through the organisations a
   person belonged to when they completed (completion_organisation).
+
+`Figures` runs each family of aggregates once, as one statement (a CTE and UNION ALL of
+its groupings), so the dashboard reads the big tables a handful of times in all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import (
-    Select,
+    Integer,
+    String,
     and_,
     case,
+    cast,
     distinct,
     func,
     literal,
     or_,
     select,
+    union_all,
 )
 
 from elearn.extensions import db
@@ -41,6 +48,7 @@ from elearn.models import (
 from elearn.reports.periods import Period
 
 REFRESHER_WINDOW = timedelta(days=30)
+TOTAL = ""  # the key of a figure over every course
 
 
 @dataclass(frozen=True)
@@ -48,25 +56,6 @@ class ReportQuery:
     period: Period
     now: datetime
     course: str | None = None
-
-    def for_previous_period(self) -> ReportQuery:
-        return ReportQuery(self.period.previous(), self.now, self.course)
-
-
-def _course_filter(query: ReportQuery, column):
-    return column == query.course if query.course else literal(True)
-
-
-def in_period(query: ReportQuery, period: Period | None = None):
-    period = period or query.period
-    return and_(
-        Completion.completed_at >= period.starts_at,
-        Completion.completed_at < period.ends_before,
-        _course_filter(query, Completion.course_slug),
-    )
-
-
-# --- headline figures -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -79,165 +68,15 @@ class Headline:
     expired: int
 
 
-def standing(query: ReportQuery):
-    """Each person's standing in each course (one row per person and course)."""
-    return (
-        select(CourseStanding.user_id, CourseStanding.course_slug, CourseStanding.expires_at)
-        .where(_course_filter(query, CourseStanding.course_slug))
-        .subquery()
-    )
+def _course_filter(query: ReportQuery, column):
+    return column == query.course if query.course else literal(True)
 
 
-def status_now_columns(standings, now: datetime):
-    expires = standings.c.expires_at
-    soon = now + REFRESHER_WINDOW
-    return (
-        func.coalesce(func.sum(case((or_(expires.is_(None), expires > soon), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((and_(expires > now, expires <= soon), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((expires <= now, 1), else_=0)), 0),
-    )
-
-
-def headline(query: ReportQuery) -> Headline:
-    trained, completions = db.session.execute(
-        select(func.count(distinct(Completion.user_id)), func.count()).where(in_period(query))
-    ).one()
-    previous = db.session.scalar(
-        select(func.count(distinct(Completion.user_id))).where(
-            in_period(query, query.period.previous())
-        )
-    )
-    standings = standing(query)
-    valid, due, expired = db.session.execute(
-        select(*status_now_columns(standings, query.now))
-    ).one()
-    return Headline(trained, completions, previous, valid, due, expired)
-
-
-# --- by course ----------------------------------------------------------------------------
-
-
-def by_course(query: ReportQuery) -> list[dict]:
-    """Per course: trained and completions in the period (and the previous), status now."""
-    trained = dict(
-        db.session.execute(
-            select(Completion.course_slug, func.count(distinct(Completion.user_id)))
-            .where(in_period(query))
-            .group_by(Completion.course_slug)
-        ).all()
-    )
-    completions = dict(
-        db.session.execute(
-            select(Completion.course_slug, func.count())
-            .where(in_period(query))
-            .group_by(Completion.course_slug)
-        ).all()
-    )
-    previous = dict(
-        db.session.execute(
-            select(Completion.course_slug, func.count(distinct(Completion.user_id)))
-            .where(in_period(query, query.period.previous()))
-            .group_by(Completion.course_slug)
-        ).all()
-    )
-    standings = standing(query)
-    status = {
-        slug: (valid, due, expired)
-        for slug, valid, due, expired in db.session.execute(
-            select(standings.c.course_slug, *status_now_columns(standings, query.now)).group_by(
-                standings.c.course_slug
-            )
-        )
-    }
-    coverage = {row.course_slug: row for row in coverage_totals(query, "course_slug")}
-    slugs = sorted(set(trained) | set(status) | set(coverage))
-    return [
-        {
-            "course": slug,
-            "people_trained": trained.get(slug, 0),
-            "completions": completions.get(slug, 0),
-            "previous_people_trained": previous.get(slug, 0),
-            "valid_now": status.get(slug, (0, 0, 0))[0],
-            "refresher_due": status.get(slug, (0, 0, 0))[1],
-            "expired": status.get(slug, (0, 0, 0))[2],
-            **_totals(coverage.get(slug)),
-        }
-        for slug in slugs
-    ]
-
-
-# --- coverage of required training ------------------------------------------------------------
-
-
-def coverage_pairs(query: ReportQuery):
-    """(organisation, course, members who must take it, of whom trained now), per pair."""
-    scope = (
-        select(
-            Assignment.organisation_id.label("organisation_id"),
-            Assignment.course_slug.label("course_slug"),
-            Membership.user_id.label("user_id"),
-        )
-        .join(
-            Membership,
-            and_(
-                Membership.organisation_id == Assignment.organisation_id,
-                Membership.left_at.is_(None),
-                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
-            ),
-        )
-        .join(Organisation, Organisation.id == Assignment.organisation_id)
-        .where(
-            Organisation.status == OrganisationStatus.APPROVED,
-            _course_filter(query, Assignment.course_slug),
-        )
-        .distinct()
-        .subquery()
-    )
-    valid = and_(
-        CourseStanding.user_id == scope.c.user_id,
-        CourseStanding.course_slug == scope.c.course_slug,
-        or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
-    )
-    return (
-        select(
-            scope.c.organisation_id,
-            scope.c.course_slug,
-            func.count().label("members"),
-            func.count(CourseStanding.user_id).label("trained"),
-        )
-        .select_from(scope)
-        .outerjoin(CourseStanding, valid)
-        .group_by(scope.c.organisation_id, scope.c.course_slug)
-        .subquery()
-    )
-
-
-def coverage_totals(query: ReportQuery, group: str) -> list:
-    """Coverage summed by 'course_slug', 'sector' or 'organisation_id'."""
-    pairs = coverage_pairs(query)
-    key = {
-        "course_slug": pairs.c.course_slug,
-        "sector": Organisation.sector,
-        "organisation_id": pairs.c.organisation_id,
-    }[group]
-    return db.session.execute(
-        select(
-            key.label(group),
-            func.sum(pairs.c.members).label("members"),
-            func.sum(pairs.c.trained).label("trained"),
-            func.sum(Organisation.headcount).label("headcount"),
-            func.count().label("assignments"),
-        )
-        .join(Organisation, Organisation.id == pairs.c.organisation_id)
-        .group_by(key)
-    ).all()
-
-
-def _percent(part: int | None, whole: int | None) -> float | None:
+def _percent(part: int, whole: int | None) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _coverage_fields(members: int = 0, trained: int = 0, headcount: int | None = None) -> dict:
+def coverage_fields(members=0, trained=0, headcount=None) -> dict:
     """Coverage of required training: against members who must take it, and headcount."""
     members, trained = int(members or 0), int(trained or 0)  # PostgreSQL sums are Decimal
     headcount = int(headcount) if headcount else None
@@ -249,106 +88,403 @@ def _coverage_fields(members: int = 0, trained: int = 0, headcount: int | None =
     }
 
 
-def _totals(row) -> dict:
-    if row is None:
-        return _coverage_fields()
-    return _coverage_fields(row.members, row.trained, row.headcount)
+def _by_level(rows) -> dict[tuple[str, str], tuple]:
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
 
 
-# --- by organisation and by sector ----------------------------------------------------------
+class Figures:
+    """Every aggregate the reports show for one query, each statement run once, lazily."""
 
+    def __init__(self, query: ReportQuery) -> None:
+        self.query = query
 
-def _active_members() -> Select:
-    return select(Membership.organisation_id, func.count(distinct(Membership.user_id))).where(
-        Membership.left_at.is_(None)
-    )
+    # --- completions dated in the period and in the previous one -------------------------
 
-
-def _credited_in_period(query: ReportQuery, key):
-    return (
-        select(key, func.count(distinct(Completion.user_id)))
-        .select_from(Completion)
-        .join(completion_organisation, completion_organisation.c.completion_id == Completion.id)
-        .join(Organisation, Organisation.id == completion_organisation.c.organisation_id)
-        .where(in_period(query))
-        .group_by(key)
-    )
-
-
-def by_organisation(query: ReportQuery, sector: str | None = None) -> list[dict]:
-    organisations = db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.sector, Organisation.headcount)
-        .where(
-            Organisation.status == OrganisationStatus.APPROVED,
-            Organisation.sector == sector if sector else literal(True),
+    @cached_property
+    def period_counts(self) -> dict[tuple[str, str], tuple]:
+        """(people trained, completions, people trained in the previous period) per course
+        and in total."""
+        query, period = self.query, self.query.period
+        previous = period.previous()
+        current = Completion.completed_at >= period.starts_at
+        dated = (
+            select(Completion.user_id, Completion.course_slug, current.label("current"))
+            .where(
+                Completion.completed_at >= previous.starts_at,
+                Completion.completed_at < period.ends_before,
+                _course_filter(query, Completion.course_slug),
+            )
+            .cte("dated")
         )
-        .order_by(Organisation.name)
-    ).all()
-    members = dict(db.session.execute(_active_members().group_by(Membership.organisation_id)).all())
-    trained = dict(db.session.execute(_credited_in_period(query, Organisation.id)).all())
-    coverage = {row.organisation_id: row for row in coverage_totals(query, "organisation_id")}
-    overdue = dict(db.session.execute(overdue_by_organisation(query)).all())
-    return [
-        {
-            "organisation_id": org.id,
-            "name": org.name,
-            "sector": org.sector,
-            "headcount": org.headcount,
-            "members": members.get(org.id, 0),
-            "people_trained": trained.get(org.id, 0),
-            "overdue": overdue.get(org.id, 0),
-            **_organisation_coverage(coverage.get(org.id), org.headcount),
+
+        def counts(level: str, key):
+            is_current = dated.c.current.is_(True)
+            return select(
+                literal(level).label("level"),
+                key.label("key"),
+                func.count(distinct(case((is_current, dated.c.user_id)))),
+                func.count(case((is_current, 1))),
+                func.count(distinct(case((~is_current, dated.c.user_id)))),
+            )
+
+        statement = union_all(
+            counts("course", dated.c.course_slug).group_by(dated.c.course_slug),
+            counts("total", literal(TOTAL)),
+        )
+        return _by_level(db.session.execute(statement).all())
+
+    # --- standing now ------------------------------------------------------------------------
+
+    @cached_property
+    def status_now(self) -> dict[tuple[str, str], tuple]:
+        """(valid, refresher due, expired) per course and in total."""
+        now, soon = self.query.now, self.query.now + REFRESHER_WINDOW
+        standing = (
+            select(CourseStanding.course_slug, CourseStanding.expires_at)
+            .where(_course_filter(self.query, CourseStanding.course_slug))
+            .cte("standing")
+        )
+        expires = standing.c.expires_at
+
+        def counts(level: str, key):
+            return select(
+                literal(level).label("level"),
+                key.label("key"),
+                func.count(case((or_(expires.is_(None), expires > soon), 1))),
+                func.count(case((and_(expires > now, expires <= soon), 1))),
+                func.count(case((expires <= now, 1))),
+            )
+
+        statement = union_all(
+            counts("course", standing.c.course_slug).group_by(standing.c.course_slug),
+            counts("total", literal(TOTAL)),
+        )
+        return _by_level(db.session.execute(statement).all())
+
+    # --- coverage of required training ------------------------------------------------------
+
+    def _scope(self):
+        """One row per active member who must take a course: their earliest due date and
+        whether they hold a valid completion of it now."""
+        query = self.query
+        assigned = (
+            select(
+                Assignment.organisation_id,
+                Organisation.sector,
+                Assignment.course_slug,
+                Membership.user_id,
+                func.min(Assignment.due_on).label("due_on"),
+            )
+            .join(Organisation, Organisation.id == Assignment.organisation_id)
+            .join(
+                Membership,
+                and_(
+                    Membership.organisation_id == Assignment.organisation_id,
+                    Membership.left_at.is_(None),
+                    or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
+                ),
+            )
+            .where(
+                Organisation.status == OrganisationStatus.APPROVED,
+                _course_filter(query, Assignment.course_slug),
+            )
+            .group_by(
+                Assignment.organisation_id,
+                Organisation.sector,
+                Assignment.course_slug,
+                Membership.user_id,
+            )
+            .subquery("assigned")
+        )
+        valid = and_(
+            CourseStanding.user_id == assigned.c.user_id,
+            CourseStanding.course_slug == assigned.c.course_slug,
+            or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
+        )
+        return (
+            select(
+                assigned,
+                case((CourseStanding.user_id.is_not(None), 1), else_=0).label("trained"),
+            )
+            .select_from(assigned)
+            .outerjoin(CourseStanding, valid)
+            .cte("scope")
+        )
+
+    @cached_property
+    def coverage(self) -> dict[tuple[str, str], tuple]:
+        """(members, trained, headcount, courses) by course, sector and organisation (key:
+        its id as text), the (organisation, course) pairs themselves ("pair",
+        "id|slug") and members overdue per organisation ("overdue")."""
+        scope = self._scope()
+        pairs = (
+            select(
+                scope.c.organisation_id,
+                scope.c.sector,
+                scope.c.course_slug,
+                func.count().label("members"),
+                func.sum(scope.c.trained).label("trained"),
+            )
+            .group_by(scope.c.organisation_id, scope.c.sector, scope.c.course_slug)
+            .cte("pairs")
+        )
+        headcount = (
+            select(Organisation.headcount)
+            .where(Organisation.id == pairs.c.organisation_id)
+            .scalar_subquery()
+        )
+
+        def totals(level: str, key):
+            return select(
+                literal(level).label("level"),
+                key.label("key"),
+                func.sum(pairs.c.members),
+                func.sum(pairs.c.trained),
+                func.sum(headcount),
+                func.count(),
+            ).group_by(key)
+
+        pair_key = cast(pairs.c.organisation_id, String) + literal("|") + pairs.c.course_slug
+        statement = union_all(
+            totals("course", pairs.c.course_slug),
+            totals("sector", pairs.c.sector),
+            totals("organisation", cast(pairs.c.organisation_id, String)),
+            select(
+                literal("pair"),
+                pair_key,
+                pairs.c.members,
+                pairs.c.trained,
+                headcount,
+                literal(1, Integer),
+            ),
+            select(
+                literal("overdue"),
+                cast(scope.c.organisation_id, String),
+                func.count(distinct(scope.c.user_id)),
+                literal(0, Integer),
+                literal(0, Integer),
+                literal(0, Integer),
+            )
+            .where(scope.c.due_on < self.query.now.date(), scope.c.trained == 0)
+            .group_by(scope.c.organisation_id),
+        )
+        return _by_level(db.session.execute(statement).all())
+
+    def coverage_of(self, level: str, key: str) -> dict:
+        members, trained, headcount, _ = self.coverage.get((level, key), (0, 0, None, 0))
+        return coverage_fields(members, trained, headcount)
+
+    # --- organisations, members and credit ---------------------------------------------------
+
+    @cached_property
+    def enrolment(self) -> dict[tuple[str, str], tuple]:
+        """(organisations, active members, headcount) by sector, and (1, members, headcount)
+        by organisation; only approved organisations."""
+        approved = Organisation.status == OrganisationStatus.APPROVED
+        members = (
+            select(Membership.organisation_id, Membership.user_id)
+            .where(Membership.left_at.is_(None))
+            .subquery()
+        )
+        by_organisation = (
+            select(
+                literal("organisation"),
+                cast(Organisation.id, String),
+                literal(1, Integer),
+                func.count(members.c.user_id),
+                func.max(Organisation.headcount),
+            )
+            .select_from(Organisation)
+            .outerjoin(members, members.c.organisation_id == Organisation.id)
+            .where(approved)
+            .group_by(Organisation.id)
+        )
+        by_sector_members = (
+            select(
+                literal("sector"),
+                Organisation.sector,
+                literal(0, Integer),
+                func.count(distinct(members.c.user_id)),
+                literal(0, Integer),
+            )
+            .join(members, members.c.organisation_id == Organisation.id)
+            .where(approved)
+            .group_by(Organisation.sector)
+        )
+        by_sector_organisations = (
+            select(
+                literal("sector-organisations"),
+                Organisation.sector,
+                func.count(),
+                literal(0, Integer),
+                func.sum(Organisation.headcount),
+            )
+            .where(approved)
+            .group_by(Organisation.sector)
+        )
+        statement = union_all(by_organisation, by_sector_members, by_sector_organisations)
+        return _by_level(db.session.execute(statement).all())
+
+    @cached_property
+    def credited(self) -> dict[tuple[str, str], tuple]:
+        """People trained in the period, credited to each organisation and each sector."""
+        period = self.query.period
+        credit = (
+            select(
+                Completion.user_id, Organisation.id.label("organisation_id"), Organisation.sector
+            )
+            .join(completion_organisation, completion_organisation.c.completion_id == Completion.id)
+            .join(Organisation, Organisation.id == completion_organisation.c.organisation_id)
+            .where(
+                Completion.completed_at >= period.starts_at,
+                Completion.completed_at < period.ends_before,
+                _course_filter(self.query, Completion.course_slug),
+                Organisation.status == OrganisationStatus.APPROVED,
+            )
+            .cte("credit")
+        )
+        statement = union_all(
+            select(
+                literal("organisation"),
+                cast(credit.c.organisation_id, String),
+                func.count(distinct(credit.c.user_id)),
+            ).group_by(credit.c.organisation_id),
+            select(
+                literal("sector"), credit.c.sector, func.count(distinct(credit.c.user_id))
+            ).group_by(credit.c.sector),
+        )
+        return _by_level(db.session.execute(statement).all())
+
+    # --- the tables ----------------------------------------------------------------------------
+
+    def headline(self) -> Headline:
+        trained, completions, previous = self.period_counts.get(("total", TOTAL), (0, 0, 0))
+        valid, due, expired = self.status_now.get(("total", TOTAL), (0, 0, 0))
+        return Headline(trained, completions, previous, valid, due, expired)
+
+    def by_course(self) -> list[dict]:
+        slugs = {key for level, key in self.period_counts if level == "course"}
+        slugs |= {key for level, key in self.status_now if level == "course"}
+        slugs |= {key for level, key in self.coverage if level == "course"}
+        rows = []
+        for slug in sorted(slugs):
+            trained, completions, previous = self.period_counts.get(("course", slug), (0, 0, 0))
+            valid, due, expired = self.status_now.get(("course", slug), (0, 0, 0))
+            rows.append(
+                {
+                    "course": slug,
+                    "people_trained": trained,
+                    "completions": completions,
+                    "previous_people_trained": previous,
+                    "valid_now": valid,
+                    "refresher_due": due,
+                    "expired": expired,
+                    **self.coverage_of("course", slug),
+                }
+            )
+        return rows
+
+    def by_sector(self) -> list[dict]:
+        sectors = {key for level, key in self.enrolment if level == "sector-organisations"}
+        rows = []
+        for sector in sorted(sectors):
+            organisations, _, headcount = self.enrolment[("sector-organisations", sector)]
+            members = self.enrolment.get(("sector", sector), (0, 0, 0))[1]
+            rows.append(
+                {
+                    "sector": sector,
+                    "organisations": organisations,
+                    "members": members,
+                    "headcount": int(headcount or 0),
+                    "people_trained": self.credited.get(("sector", sector), (0,))[0],
+                    **self.coverage_of("sector", sector),
+                }
+            )
+        return rows
+
+    def by_organisation(self, sector: str | None = None) -> list[dict]:
+        statement = select(Organisation.id, Organisation.name, Organisation.sector).where(
+            Organisation.status == OrganisationStatus.APPROVED
+        )
+        if sector:
+            statement = statement.where(Organisation.sector == sector)
+        rows = []
+        for organisation in db.session.execute(statement.order_by(Organisation.name)):
+            key = str(organisation.id)
+            _, members, headcount = self.enrolment.get(("organisation", key), (1, 0, None))
+            covered, trained, _, courses = self.coverage.get(("organisation", key), (0, 0, 0, 0))
+            rows.append(
+                {
+                    "organisation_id": organisation.id,
+                    "name": organisation.name,
+                    "sector": organisation.sector,
+                    "headcount": headcount,
+                    "members": members,
+                    "people_trained": self.credited.get(("organisation", key), (0,))[0],
+                    "overdue": self.coverage.get(("overdue", key), (0,))[0],
+                    # The headcount counts once for each course the organisation requires.
+                    **coverage_fields(covered, trained, (headcount or 0) * int(courses or 0)),
+                }
+            )
+        return rows
+
+    def low_coverage(self, threshold: int) -> list[dict]:
+        """Organisation and course pairs whose coverage is below the threshold (percent)."""
+        below = {
+            key: (members, trained)
+            for (level, key), (members, trained, _, _) in self.coverage.items()
+            if level == "pair" and trained * 100 < members * threshold
         }
-        for org in organisations
-    ]
-
-
-def _organisation_coverage(row, headcount: int | None) -> dict:
-    """An organisation's headcount counts once for each course it requires."""
-    if row is None:
-        return _coverage_fields()
-    return _coverage_fields(row.members, row.trained, (headcount or 0) * int(row.assignments))
-
-
-def by_sector(query: ReportQuery) -> list[dict]:
-    organisations = dict(
-        db.session.execute(
-            select(Organisation.sector, func.count())
-            .where(Organisation.status == OrganisationStatus.APPROVED)
-            .group_by(Organisation.sector)
-        ).all()
-    )
-    enrolled = dict(
-        db.session.execute(
-            select(Organisation.sector, func.count(distinct(Membership.user_id)))
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(Organisation.status == OrganisationStatus.APPROVED, Membership.left_at.is_(None))
-            .group_by(Organisation.sector)
-        ).all()
-    )
-    headcount = dict(
-        db.session.execute(
-            select(Organisation.sector, func.sum(Organisation.headcount))
-            .where(Organisation.status == OrganisationStatus.APPROVED)
-            .group_by(Organisation.sector)
-        ).all()
-    )
-    trained = dict(db.session.execute(_credited_in_period(query, Organisation.sector)).all())
-    coverage = {row.sector: row for row in coverage_totals(query, "sector")}
-    return [
-        {
-            "sector": sector,
-            "organisations": organisations.get(sector, 0),
-            "members": enrolled.get(sector, 0),
-            "headcount": int(headcount.get(sector) or 0),
-            "people_trained": trained.get(sector, 0),
-            **_totals(coverage.get(sector)),
+        if not below:
+            return []
+        ids = {int(key.split("|")[0]) for key in below}
+        names = {
+            row.id: row
+            for row in db.session.execute(
+                select(Organisation.id, Organisation.name, Organisation.sector).where(
+                    Organisation.id.in_(ids)
+                )
+            )
         }
-        for sector in sorted(set(organisations) | set(trained))
-    ]
+        rows = []
+        for key, (members, trained) in below.items():
+            organisation_id, slug = key.split("|", 1)
+            organisation = names[int(organisation_id)]
+            rows.append(
+                {
+                    "organisation_id": organisation.id,
+                    "name": organisation.name,
+                    "sector": organisation.sector,
+                    "course": slug,
+                    "members": int(members),
+                    "trained": int(trained),
+                    "coverage": _percent(int(trained), int(members)),
+                }
+            )
+        return sorted(rows, key=lambda row: (row["coverage"], row["name"]))
 
+    def trend(self) -> dict[str, dict[str, int]]:
+        """Completions per course per month of the period, zero-filled."""
+        period = self.query.period
+        month = month_of(Completion.completed_at)
+        rows = db.session.execute(
+            select(Completion.course_slug, month.label("month"), func.count())
+            .where(
+                Completion.completed_at >= period.starts_at,
+                Completion.completed_at < period.ends_before,
+                _course_filter(self.query, Completion.course_slug),
+            )
+            .group_by(Completion.course_slug, month)
+        ).all()
+        series: dict[str, dict[str, int]] = {}
+        for slug, label, count in rows:
+            series.setdefault(slug, dict.fromkeys(period.months(), 0))[label] = count
+        return dict(sorted(series.items()))
 
-# --- trend and gaps ---------------------------------------------------------------------------
+    def sectors_without_organisations(self, sectors: dict[str, str]) -> list[str]:
+        """Sectors in which no approved organisation has an active member."""
+        enrolled = {key for level, key in self.enrolment if level == "sector"}
+        return [key for key in sectors if key not in enrolled]
 
 
 def month_of(column):
@@ -358,91 +494,36 @@ def month_of(column):
     return func.strftime("%Y-%m", column)
 
 
-def trend(query: ReportQuery) -> dict[str, dict[str, int]]:
-    """Completions per course per month of the period, zero-filled."""
-    month = month_of(Completion.completed_at)
-    rows = db.session.execute(
-        select(Completion.course_slug, month.label("month"), func.count())
-        .where(in_period(query))
-        .group_by(Completion.course_slug, month)
-    ).all()
-    months = query.period.months()
-    series: dict[str, dict[str, int]] = {}
-    for slug, label, count in rows:
-        series.setdefault(slug, dict.fromkeys(months, 0))[label] = count
-    return dict(sorted(series.items()))
+# One-call helpers, for the command line and the tests.
 
 
-def overdue_by_organisation(query: ReportQuery):
-    """Per organisation: members past a due date without a valid completion of that course."""
-    valid = (
-        select(CourseStanding.user_id)
-        .where(
-            CourseStanding.user_id == Membership.user_id,
-            CourseStanding.course_slug == Assignment.course_slug,
-            or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
-        )
-        .exists()
-    )
-    overdue = (
-        select(Assignment.organisation_id, Membership.user_id)
-        .join(
-            Membership,
-            and_(
-                Membership.organisation_id == Assignment.organisation_id,
-                Membership.left_at.is_(None),
-                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
-            ),
-        )
-        .where(
-            Assignment.due_on < query.now.date(),
-            _course_filter(query, Assignment.course_slug),
-            ~valid,
-        )
-        .distinct()
-        .subquery()
-    )
-    return select(overdue.c.organisation_id, func.count()).group_by(overdue.c.organisation_id)
+def headline(query: ReportQuery) -> Headline:
+    return Figures(query).headline()
+
+
+def by_course(query: ReportQuery) -> list[dict]:
+    return Figures(query).by_course()
+
+
+def by_sector(query: ReportQuery) -> list[dict]:
+    return Figures(query).by_sector()
+
+
+def by_organisation(query: ReportQuery, sector: str | None = None) -> list[dict]:
+    return Figures(query).by_organisation(sector)
 
 
 def low_coverage(query: ReportQuery, threshold: int) -> list[dict]:
-    """Organisation and course pairs whose coverage is below the threshold (percent)."""
-    pairs = coverage_pairs(query)
-    rows = db.session.execute(
-        select(
-            Organisation.id,
-            Organisation.name,
-            Organisation.sector,
-            pairs.c.course_slug,
-            pairs.c.members,
-            pairs.c.trained,
-        )
-        .join(Organisation, Organisation.id == pairs.c.organisation_id)
-        .where(pairs.c.trained * 100 < pairs.c.members * threshold)
-        .order_by((pairs.c.trained * 1.0 / pairs.c.members), Organisation.name)
-    ).all()
-    return [
-        {
-            "organisation_id": row.id,
-            "name": row.name,
-            "sector": row.sector,
-            "course": row.course_slug,
-            "members": row.members,
-            "trained": row.trained,
-            "coverage": _percent(row.trained, row.members),
-        }
-        for row in rows
-    ]
+    return Figures(query).low_coverage(threshold)
+
+
+def trend(query: ReportQuery) -> dict[str, dict[str, int]]:
+    return Figures(query).trend()
 
 
 def sectors_without_organisations(sectors: dict[str, str]) -> list[str]:
-    """Sectors in which no approved organisation has an active member."""
-    enrolled = set(
-        db.session.scalars(
-            select(Organisation.sector)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(Organisation.status == OrganisationStatus.APPROVED, Membership.left_at.is_(None))
-            .distinct()
-        )
-    )
-    return [key for key in sectors if key not in enrolled]
+    from elearn.models import utcnow
+
+    return Figures(
+        ReportQuery(Period(utcnow().date(), utcnow().date()), utcnow())
+    ).sectors_without_organisations(sectors)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from elearn.models import SECTORS
 from elearn.reports import coverage
+from elearn.reports.cache import cached
 from elearn.reports.coverage import Headline, ReportQuery
 from elearn.reports.summary import summary
 from elearn.reports.tables import with_names
@@ -31,20 +32,27 @@ class Dashboard:
 
 
 def build(query: ReportQuery, titles: dict[str, str], threshold: int = 50) -> Dashboard:
-    organisations = with_names(coverage.by_organisation(query), titles)
+    """The dashboard's figures, from the cache while nothing has changed."""
+    key = (query.period, query.course, threshold, tuple(sorted(titles.items())))
+    return cached(key, lambda: compute(query, titles, threshold))
+
+
+def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashboard:
+    figures = coverage.Figures(query)
+    organisations = with_names(figures.by_organisation(), titles)
     return Dashboard(
         query=query,
         titles=titles,
         threshold=threshold,
-        headline=coverage.headline(query),
-        courses=with_names(coverage.by_course(query), titles),
-        sectors=with_names(coverage.by_sector(query), titles),
+        headline=figures.headline(),
+        courses=with_names(figures.by_course(), titles),
+        sectors=with_names(figures.by_sector(), titles),
         departments=[row for row in organisations if row["sector"] == "corporation_department"],
-        trend=coverage.trend(query),
-        gaps=with_names(coverage.low_coverage(query, threshold), titles),
+        trend=figures.trend(),
+        gaps=with_names(figures.low_coverage(threshold), titles),
         overdue=sorted(
             (row for row in organisations if row["overdue"]),
             key=lambda row: -row["overdue"],
         ),
-        sectors_without=[SECTORS[key] for key in coverage.sectors_without_organisations(SECTORS)],
+        sectors_without=[SECTORS[key] for key in figures.sectors_without_organisations(SECTORS)],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 
 from elearn.courses.catalogue import current_catalogue
@@ -54,7 +56,9 @@ def sorted_table(name: str, rows: list[dict]) -> list[dict]:
 @cst_admin_required
 def index():
     form, query, threshold = filter_form()
-    figures = dashboard.build(query, titles(), threshold)
+    # A copy: the built figures may be shared through the cache, and sorting and links
+    # belong to this request.
+    figures = copy.deepcopy(dashboard.build(query, titles(), threshold))
     figures.courses = sorted_table("courses", figures.courses)
     figures.sectors = sorted_table("sectors", figures.sectors)
     figures.departments = sorted_table("organisations", figures.departments)
