@@ -32,8 +32,9 @@ def create_app(config: Config | None = None) -> Flask:
     _load_content(app)
     _register_blueprints(app)
 
-    from elearn import cli, security
+    from elearn import cli, request_log, security
 
+    request_log.init_app(app)
     security.init_app(app)
     cli.init_app(app)
     return app

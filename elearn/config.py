@@ -80,9 +80,13 @@ class Config:
         self.SESSION_COOKIE_NAME = "elearn_session"
         self.PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
         self.WTF_CSRF_TIME_LIMIT = None
+        self.MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 2 MB CSV or a 5 MB certificate, with room
+        self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
         self.PASSWORD_RESET_MAX_AGE = 60 * 60
         self.PROXY_HOPS = int(env.get("ELEARN_PROXY_HOPS", "0"))
         self.REPORT_CACHE_SECONDS = int(env.get("ELEARN_REPORT_CACHE_SECONDS", "300"))
+        self.REQUIRE_2FA_FOR_ADMINS = _flag("ELEARN_REQUIRE_2FA_FOR_ADMINS", False)
+        self.RETENTION_MONTHS = int(env.get("ELEARN_RETENTION_MONTHS", "24"))
 
     def check(self) -> None:
         """Refuse settings that are unsafe in production."""

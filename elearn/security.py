@@ -83,11 +83,20 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
-    for status, template in ((403, "forbidden"), (404, "not_found"), (429, "too_many")):
+    pages = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "not_allowed",
+        413: "too_large",
+        429: "too_many",
+    }
+    for status, template in pages.items():
         app.register_error_handler(status, _error_page(status, template))
 
     @app.errorhandler(500)
     def server_error(error):
+        # The traceback goes to the log with the request id; the page shows neither.
         return render_template("errors/server_error.html"), 500
 
 

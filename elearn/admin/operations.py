@@ -7,6 +7,7 @@ from sqlalchemy import delete, select, update
 from elearn import audit
 from elearn.auth.accounts import find_user
 from elearn.auth.forms import MIN_PASSWORD_LENGTH
+from elearn.auth.passwords import is_common
 from elearn.extensions import db
 from elearn.models import (
     Assignment,
@@ -30,6 +31,8 @@ def create_admin_user(email: str, full_name: str, password: str) -> tuple[User, 
     """A CST admin with this email: created, or an existing user promoted (and re-passworded)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordTooShort(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if is_common(password, email):
+        raise PasswordTooShort("Choose a password that is harder to guess: it is too common")
     user = find_user(email)
     created = user is None
     if user is None:

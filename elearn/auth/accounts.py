@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, session
 from flask_login import login_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -18,14 +20,33 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+FREE_FAILURES = 5
+LONGEST_WAIT = timedelta(minutes=60)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (the same for every failure)."""
+    """The active user with this email and password, or None (the same for every failure).
+
+    After five wrong passwords in a row an account waits 1, 2, 4 ... up to 60 minutes
+    between attempts (slowed, never locked for good); the caller commits the count.
+    """
     user = find_user(email)
+    now = utcnow()
     if user is None or not user.active:
-        # Hash anyway so a missing account takes as long as a wrong password.
+        generate_password_hash(password)  # a missing account takes as long as a wrong password
+        return None
+    if user.sign_in_blocked_until is not None and user.sign_in_blocked_until > now:
         generate_password_hash(password)
         return None
-    return user if user.check_password(password) else None
+    if not user.check_password(password):
+        user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+        if user.failed_sign_ins >= FREE_FAILURES:
+            wait = timedelta(minutes=2 ** (user.failed_sign_ins - FREE_FAILURES))
+            user.sign_in_blocked_until = now + min(wait, LONGEST_WAIT)
+        return None
+    user.failed_sign_ins = 0
+    user.sign_in_blocked_until = None
+    return user
 
 
 def _serializer() -> URLSafeTimedSerializer:

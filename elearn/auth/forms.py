@@ -4,6 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
+from elearn.auth.passwords import NotCommon
 from elearn.forms import Form
 
 MIN_PASSWORD_LENGTH = 8
@@ -39,6 +40,7 @@ def new_password_field(label: str) -> PasswordField:
                 message=f"Password must be between {MIN_PASSWORD_LENGTH} and "
                 f"{MAX_PASSWORD_LENGTH} characters",
             ),
+            NotCommon(),
         ],
     )
 
@@ -102,3 +104,13 @@ class NameForm(Form):
         ],
     )
     submit = SubmitField("Save name", widget=GovSubmitInput())
+
+
+class CodeForm(Form):
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="The 6-digit code it shows for City of London e-learning.",
+        validators=[InputRequired(message="Enter the 6-digit code")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from elearn import audit
-from elearn.auth import accounts
+from elearn.auth import accounts, two_factor
 from elearn.auth.accounts import start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
+    CodeForm,
     ConfirmForm,
     NameForm,
     ResetPasswordForm,
@@ -47,6 +57,23 @@ def safe_next(target: str | None) -> str:
     return url_for("courses.my_training")
 
 
+@bp.before_app_request
+def require_two_factor_for_admins():
+    """With ELEARN_REQUIRE_2FA_FOR_ADMINS set, a CST admin must turn it on before anything."""
+    if not current_app.config.get("REQUIRE_2FA_FOR_ADMINS"):
+        return None
+    allowed = {"auth.two_factor_setup", "auth.sign_out", "static"}
+    if (
+        current_user.is_authenticated
+        and current_user.is_cst_admin
+        and not current_user.two_factor_enabled
+        and request.endpoint not in allowed
+    ):
+        flash("CST admins must turn on two-step sign-in before going on.", "info")
+        return redirect(url_for("auth.two_factor_setup"))
+    return None
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def sign_in():
@@ -55,14 +82,73 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.two_factor_enabled:
+            db.session.commit()
+            session.clear()
+            session["two_factor"] = {"user": user.get_id(), "next": request.args.get("next")}
+            return redirect(url_for(".two_factor_code"))
         if user is not None:
             target = safe_next(request.args.get("next"))
             start_session(user)
             audit.record("signed_in", user, actor_id=user.id)
             db.session.commit()
             return redirect(target)
+        db.session.commit()  # the count of failed attempts
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+def two_factor_code():
+    pending = session.get("two_factor")
+    user = load_user(pending["user"]) if pending else None
+    if user is None or not user.active:
+        return redirect(url_for(".sign_in"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.code_is_right(user.totp_secret, form.code.data):
+            target = safe_next(pending.get("next"))
+            start_session(user)
+            audit.record("signed_in", user, {"two_factor": True}, actor_id=user.id)
+            db.session.commit()
+            return redirect(target)
+        form.code.errors.append("Enter the code your app shows now")
+    return render_template("auth/two_factor_code.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    user = db.session.get(User, current_user.id)
+    form = CodeForm()
+    secret = user.totp_secret or session.setdefault("totp_setup", two_factor.new_secret())
+    if form.validate_on_submit():
+        if not two_factor.code_is_right(secret, form.code.data):
+            form.code.errors.append("Enter the code your app shows now")
+        elif user.two_factor_enabled:
+            user.totp_secret = None
+            audit.record("two_factor_disabled", user)
+            db.session.commit()
+            flash("Two-step sign-in is off.", "success")
+            return redirect(url_for(".account"))
+        else:
+            user.totp_secret = secret
+            session.pop("totp_setup", None)
+            audit.record("two_factor_enabled", user)
+            db.session.commit()
+            flash(
+                "Two-step sign-in is on. You will need your app each time you sign in.", "success"
+            )
+            return redirect(url_for(".account"))
+    uri = two_factor.provisioning_uri(secret, user)
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        user=user,
+        secret=secret,
+        qr=None if user.two_factor_enabled else two_factor.qr_data_uri(uri),
+    )
 
 
 @bp.post("/sign-out")

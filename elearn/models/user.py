@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    sign_in_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
 
     def __init__(self, *, email: str, full_name: str, password: str | None = None, **kwargs):
         super().__init__(email=normalise_email(email), full_name=full_name, **kwargs)
@@ -51,6 +55,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return bool(self.totp_secret)
 
     def end_other_sessions(self) -> None:
         self.session_version = (self.session_version or 1) + 1
