@@ -136,7 +136,53 @@ def report_coverage(start, end, course, output_format, table, threshold, output)
         click.get_binary_stream("stdout").write(data)
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(destination: Path):
+    """Write a consistent copy of the SQLite database while the app runs, and check it."""
+    import sqlite3
+
+    from elearn.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException("For PostgreSQL, use pg_dump (see docs/deployment.md).")
+    source_path = db.engine.url.database
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source_path) as source, sqlite3.connect(destination) as copy:
+        source.backup(copy)  # the online backup API: includes what is still in the WAL
+        result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+    if result != "ok":
+        raise click.ClickException(f"The copy failed its integrity check: {result}")
+    click.echo(f"Backed up {source_path} to {destination} (integrity check: ok).")
+
+
+retention_group = AppGroup("retention", help="Erase people who left long ago.")
+
+
+@retention_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="List who would be erased; change nothing.")
+def retention_apply(dry_run: bool):
+    """Erase the personal data of people who left every organisation more than
+    ELEARN_RETENTION_MONTHS ago (their anonymous figures stay)."""
+    from elearn.auth.personal_data import erase_user, people_past_retention
+    from elearn.extensions import db
+    from elearn.models import utcnow
+
+    months = current_app.config["RETENTION_MONTHS"]
+    people = people_past_retention(months, utcnow())
+    for person in people:
+        if not dry_run:
+            erase_user(person, f"retention: left more than {months} months ago")
+    if not dry_run:
+        db.session.commit()
+    verb = "Would erase" if dry_run else "Erased"
+    click.echo(f"{verb} {len(people)} people who left more than {months} months ago.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(backup)
+    app.cli.add_command(retention_group)
     app.cli.add_command(report_group)
     app.cli.add_command(reminders_group)
     app.cli.add_command(content_group)

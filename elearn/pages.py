@@ -13,3 +13,10 @@ def home():
     if current_user.is_authenticated:
         return redirect(url_for("courses.my_training"))
     return render_template("pages/home.html", courses=list(catalogue()))
+
+
+@bp.get("/privacy")
+def privacy():
+    from flask import current_app
+
+    return render_template("pages/privacy.html", retention=current_app.config["RETENTION_MONTHS"])

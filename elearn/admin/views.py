@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 
 from elearn.admin import operations
+from elearn.auth import personal_data
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db
 from elearn.forms import choices
 from elearn.mail import send_mail
 from elearn.models import SECTORS, Membership, Organisation, OrganisationStatus, User
 from elearn.organisations import registration
-from elearn.organisations.forms import DeclineForm, DomainForm, MergeForm, OrganisationForm
+from elearn.organisations.forms import (
+    DeclineForm,
+    DomainForm,
+    EraseForm,
+    MergeForm,
+    OrganisationForm,
+)
 from elearn.organisations.notifications import send_invitation
 from elearn.organisations.operations import OperationRefused
 from elearn.permissions import Action, cst_admin_required, requires
@@ -206,3 +213,53 @@ def remove_domain(organisation, domain_id: int):
     db.session.commit()
     flash("The domain has been removed.", "success")
     return redirect(url_for(".organisation", organisation_id=organisation.id))
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+@cst_admin_required
+def users():
+    search = request.args.get("q", "").strip()
+    found = []
+    if search:
+        pattern = f"%{search.lower()}%"
+        found = db.session.scalars(
+            select(User)
+            .where(
+                or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
+            )
+            .order_by(User.full_name)
+            .limit(50)
+        ).all()
+    requests = db.session.scalars(
+        select(User)
+        .where(User.erasure_requested_at.is_not(None), User.erased_at.is_(None))
+        .order_by(User.erasure_requested_at)
+    ).all()
+    return render_template("admin/users.html", search=search, found=found, requests=requests)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@cst_admin_required
+def user(user_id: int):
+    person = db.session.get(User, user_id) or abort(404)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if person.erased_at is not None or person.id == current_user.id:
+            abort(400)
+        personal_data.erase_user(person, form.reason.data)
+        db.session.commit()
+        flash(
+            "Their name, email and sign-in have been removed; their training figures stay, "
+            "without their name.",
+            "success",
+        )
+        return redirect(url_for(".user", user_id=person.id))
+    memberships = db.session.execute(
+        select(Membership, Organisation.name)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == person.id)
+    ).all()
+    return render_template("admin/user.html", person=person, form=form, memberships=memberships)

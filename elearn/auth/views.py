@@ -6,8 +6,10 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -17,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, logout_user
 
 from elearn import audit
-from elearn.auth import accounts, two_factor
+from elearn.auth import accounts, personal_data, two_factor
 from elearn.auth.accounts import start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
@@ -212,6 +214,33 @@ def account():
             flash("Your name has been saved. New certificates will show it.", "success")
         return redirect(url_for(".account"))
     return render_template("auth/account.html", form=form)
+
+
+@bp.get("/account/data.json")
+@login_required
+def data_export():
+    """Everything held about the signed-in person (UK GDPR right of access)."""
+    user = db.session.get(User, current_user.id)
+    response = jsonify(personal_data.export_user_data(user))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-elearn-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/erasure")
+@login_required
+def request_erasure():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, current_user.id)
+    personal_data.request_erasure(user)
+    db.session.commit()
+    flash(
+        "Your request has been sent to the Community Safety Team. They will erase your "
+        "data within one month and email you when it is done.",
+        "success",
+    )
+    return redirect(url_for(".account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

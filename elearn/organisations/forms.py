@@ -240,3 +240,13 @@ class DomainForm(Form):
         ],
     )
     submit = SubmitField("Add domain", widget=GovSubmitInput())
+
+
+class EraseForm(Form):
+    reason = TextAreaField(
+        "Why are they being erased?",
+        widget=GovTextArea(),
+        description="For example, their request of 3 March, or the retention period.",
+        validators=[InputRequired(message="Enter why they are being erased"), Length(max=300)],
+    )
+    submit = SubmitField("Erase their personal data", widget=GovSubmitInput())
