@@ -30,10 +30,11 @@ serve: $(BIN)/.installed ## Serve with gunicorn (2 workers), as in production
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
-lint: $(BIN)/.installed-test ## ruff (check and format) and bandit
+lint: $(BIN)/.installed-test ## ruff (check and format), bandit and the dependency audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit --quiet -c pyproject.toml -r elearn
+	$(BIN)/bandit --quiet --severity-level medium -c pyproject.toml -r elearn tools
+	$(BIN)/python tools/audit_dependencies.py
 
 pytest: $(BIN)/.installed-test ## The test suite alone
 	$(BIN)/pytest

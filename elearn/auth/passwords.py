@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask_login import current_user
 from wtforms.validators import ValidationError
 
 # The most used passwords in published breach lists, and the words of this service, which
@@ -57,5 +58,7 @@ class NotCommon:
 
     def __call__(self, form, field) -> None:
         email = getattr(getattr(form, "email", None), "data", None)
+        if email is None and current_user and current_user.is_authenticated:
+            email = current_user.email
         if field.data and is_common(field.data, email):
             raise ValidationError(self.message)

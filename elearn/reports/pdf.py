@@ -4,7 +4,7 @@ course and sector, the trend chart and a short summary in plain English."""
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
+from html import escape
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
