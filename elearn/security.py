@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 KEEPS_INPUT = "_elearn_keeps_input_on_csrf_failure"
 
@@ -66,14 +67,15 @@ def handle_csrf_error(error: CSRFError):
     view = g.get("_csrf_view")
     if view is not None and getattr(view, KEEPS_INPUT, False):
         g.csrf_failed = True
-        return view(**(request.view_args or {}))
+        try:
+            return view(**(request.view_args or {}))
+        except HTTPException as refused:  # the view's own 403 or 404, as the page it would be
+            return current_app.handle_user_exception(refused)
     return render_template("errors/csrf.html"), 400
 
 
 def remember_view():
     if request.endpoint:
-        from flask import current_app
-
         g._csrf_view = current_app.view_functions.get(request.endpoint)
 
 

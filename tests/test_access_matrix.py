@@ -1,0 +1,224 @@
+"""Every route that is not an organisation's, as every kind of person.
+
+Organisation routes have their own matrix (test_permissions.py). This one covers the
+rest, and fails for any route in the URL map that neither table knows, so a new route
+cannot be added without saying who may use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from elearn.models import Certificate, ExternalRecord, QuizAttempt
+from tests.conftest import Browser
+from tests.test_journey import answer, open_quiz, read_modules
+
+ROLES = ("visitor", "learner", "other_learner", "manager", "other_manager", "cst_admin")
+EVERYONE = dict.fromkeys(ROLES, 200)
+SIGNED_IN = {"visitor": 302, **dict.fromkeys(ROLES[1:], 200)}
+CST = {"visitor": 302, **dict.fromkeys(ROLES[1:-1], 403), "cst_admin": 200}
+OWNER_ONLY = {"visitor": 302, "learner": 200, **dict.fromkeys(ROLES[2:], 404)}
+CERTIFICATE = {
+    "visitor": 302,
+    "learner": 200,
+    "other_learner": 404,
+    "manager": 200,
+    "other_manager": 404,
+    "cst_admin": 200,
+}
+REDIRECTS_WHEN_SIGNED_IN = {"visitor": 200, **dict.fromkeys(ROLES[1:], 302)}
+
+EXPECTED: dict[str, dict[str, int]] = {
+    "pages.home": REDIRECTS_WHEN_SIGNED_IN,
+    "pages.privacy": EVERYONE,
+    "static": EVERYONE,
+    "courses.catalogue_page": EVERYONE,
+    "courses.course_page": EVERYONE,
+    "courses.course_image": EVERYONE,
+    "courses.my_training": SIGNED_IN,
+    "courses.module_page": SIGNED_IN,
+    "courses.attempt_result": OWNER_ONLY,
+    "courses.submit_quiz": {"visitor": 302, "learner": 302, **dict.fromkeys(ROLES[2:], 404)},
+    "auth.sign_in": REDIRECTS_WHEN_SIGNED_IN,
+    "auth.sign_out": dict.fromkeys(ROLES, 302),
+    "auth.request_reset": EVERYONE,
+    "auth.reset_password": dict.fromkeys(ROLES, 400),
+    "auth.two_factor_code": dict.fromkeys(ROLES, 302),
+    "auth.two_factor_setup": SIGNED_IN,
+    "auth.account": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    "auth.data_export": SIGNED_IN,
+    "auth.request_erasure": dict.fromkeys(ROLES, 302),
+    "joining.register_organisation": EVERYONE,
+    "joining.join": EVERYONE,
+    "joining.join_signed_in": dict.fromkeys(ROLES, 302),
+    "joining.create_account": EVERYONE,
+    "joining.confirm_account": dict.fromkeys(ROLES, 404),
+    "joining.invitation": dict.fromkeys(ROLES, 404),
+    "certificates.index": SIGNED_IN,
+    "certificates.record_external": SIGNED_IN,
+    "certificates.download": CERTIFICATE,
+    "certificates.reissue": {**CERTIFICATE, "learner": 302, "manager": 404, "cst_admin": 302},
+    "certificates.verify": EVERYONE,
+    "certificates.verify_code": EVERYONE,
+    "certificates.revoke": CST,
+    "certificates.admin_external": CST,
+    "certificates.admin_decide": CST,
+    "certificates.admin_evidence": CST,
+    "admin.organisations": CST,
+    "admin.new_organisation": CST,
+    "admin.users": CST,
+    "admin.user": CST,
+    "organisations.index": {
+        "visitor": 302,
+        "learner": 200,
+        "other_learner": 200,
+        "manager": 302,
+        "other_manager": 302,
+        "cst_admin": 302,
+    },
+    "reports.index": CST,
+    "reports.sector": CST,
+    "reports.export_csv": CST,
+    "reports.training_update": CST,
+}
+
+
+@pytest.fixture
+def world(app, make, session):
+    """A learner of one organisation with a submitted quiz attempt, a certificate and a
+    record of training done elsewhere; people of every other kind around them."""
+    ours, theirs = make.organisation("Ours"), make.organisation("Theirs")
+    people = {
+        "learner": make.user(org=ours),
+        "other_learner": make.user(org=ours),
+        "manager": make.user(org=ours, role="manager"),
+        "other_manager": make.user(org=theirs, role="manager"),
+        "cst_admin": make.user(admin=True),
+    }
+    browser = Browser(app.test_client())
+    browser.sign_in(people["learner"])
+    read_modules(browser)
+    page, action = open_quiz(browser)
+    browser.post(action, answer(page, right=True))
+    record = ExternalRecord(
+        user_id=people["learner"].id,
+        course_slug="basics",
+        provider="X",
+        course_name="Y",
+        completed_on=date(2026, 1, 1),
+        evidence=b"%PDF-1.4",
+        evidence_type="application/pdf",
+    )
+    session.add(record)
+    session.commit()
+    values = {
+        "code": session.scalar(select(Certificate.code)),
+        "public_id": session.scalar(select(QuizAttempt.public_id)),
+        "record_id": record.id,
+        "user_id": people["learner"].id,
+        "course_slug": "basics",
+        "filename": "steps.svg",
+        "sector": "business",
+        "token": "not-a-real-token",
+        "name": "courses",
+    }
+    return people, values
+
+
+def url_for_rule(rule, values: dict) -> str:
+    arguments = dict(values)
+    arguments["module_slug"] = "check" if "public_id" in rule.arguments else "welcome"
+    if rule.endpoint == "static":
+        arguments["filename"] = "css/elearn.css"
+    if rule.endpoint == "joining.join_signed_in":
+        arguments["code"] = "NOTACODE"
+    needed = {name: arguments[name] for name in rule.arguments}
+    return rule.build(needed, append_unknown=False)[1]
+
+
+LAST = ("certificates.reissue", "auth.sign_out")  # they change what the others use
+
+
+def other_rules(app):
+    """The routes in name order, those that change the world for the others last."""
+    return sorted(
+        (r for r in app.url_map.iter_rules() if "organisation_id" not in r.arguments),
+        key=lambda rule: (
+            LAST.index(rule.endpoint) if rule.endpoint in LAST else -1,
+            rule.endpoint,
+        ),
+    )
+
+
+def test_the_table_names_every_route(app):
+    missing = {rule.endpoint for rule in other_rules(app)} - set(EXPECTED)
+    assert not missing, f"say who may use these routes: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_other_route_for_every_role(app, world, role):
+    people, values = world
+    browser = Browser(app.test_client())
+    if role != "visitor":
+        browser.sign_in(people[role])
+    failures = []
+    for rule in other_rules(app):
+        url = url_for_rule(rule, values)
+        if "GET" in rule.methods:
+            response = browser.client.get(url)
+        else:
+            response = browser.client.post(url, data={"csrf_token": browser.token()})
+        expected = EXPECTED[rule.endpoint][role]
+        if response.status_code != expected:
+            failures.append(f"{rule.endpoint} {url}: {response.status_code}, expected {expected}")
+        if (
+            role == "visitor"
+            and expected == 302
+            and rule.endpoint
+            not in (
+                "auth.sign_out",
+                "auth.two_factor_code",
+                "auth.request_erasure",
+                "joining.join_signed_in",
+                "courses.submit_quiz",
+            )
+        ):
+            assert "/sign-in" in response.headers["Location"], rule.endpoint
+    print(f"{role}: {len(other_rules(app))} routes requested, {len(failures)} unexpected")
+    assert not failures, "\n".join(failures)
+
+
+def test_state_changing_routes_refuse_requests_without_a_csrf_token(app, world):
+    people, values = world
+    browser = Browser(app.test_client())
+    browser.sign_in(people["cst_admin"])
+    refused = 0
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        arguments = {
+            **values,
+            "organisation_id": 1,
+            "membership_id": 1,
+            "invitation_id": 1,
+            "assignment_id": 1,
+            "domain_id": 1,
+            "module_slug": "check",
+            "code": "X",
+        }
+        if "change" in rule.arguments:
+            arguments["change"] = sorted(rule._converters["change"].items)[0]
+        url = rule.build({k: arguments[k] for k in rule.arguments}, append_unknown=False)[1]
+        response = browser.client.post(url, data={})
+        # 400, or the view that keeps what was typed, which answers as it would to anyone:
+        # here "not found", as the admin does not own the attempt.
+        assert response.status_code == 400 or (
+            rule.endpoint == "courses.submit_quiz" and response.status_code == 404
+        ), f"{rule.endpoint}: {response.status_code}"
+        refused += 1
+    print(f"{refused} state-changing routes refused a forged request")
+    assert refused >= 30
