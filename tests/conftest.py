@@ -242,3 +242,19 @@ def browser(app, session) -> Browser:
 @pytest.fixture
 def other_browser(app, session) -> Browser:
     return Browser(app.test_client())
+
+
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figures() -> list[str]:
+    """Lines a test wants in the run's summary: requests tried, data lost, timings."""
+    return FIGURES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("elearn figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

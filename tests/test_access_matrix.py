@@ -160,7 +160,7 @@ def test_the_table_names_every_route(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_other_route_for_every_role(app, world, role):
+def test_every_other_route_for_every_role(app, world, role, figures):
     people, values = world
     browser = Browser(app.test_client())
     if role != "visitor":
@@ -188,11 +188,14 @@ def test_every_other_route_for_every_role(app, world, role):
             )
         ):
             assert "/sign-in" in response.headers["Location"], rule.endpoint
-    print(f"{role}: {len(other_rules(app))} routes requested, {len(failures)} unexpected")
+    figures.append(
+        f"access matrix, {role}: {len(other_rules(app))} routes requested, "
+        f"{len(failures)} unexpected answers"
+    )
     assert not failures, "\n".join(failures)
 
 
-def test_state_changing_routes_refuse_requests_without_a_csrf_token(app, world):
+def test_state_changing_routes_refuse_requests_without_a_csrf_token(app, world, figures):
     people, values = world
     browser = Browser(app.test_client())
     browser.sign_in(people["cst_admin"])
@@ -220,5 +223,5 @@ def test_state_changing_routes_refuse_requests_without_a_csrf_token(app, world):
             rule.endpoint == "courses.submit_quiz" and response.status_code == 404
         ), f"{rule.endpoint}: {response.status_code}"
         refused += 1
-    print(f"{refused} state-changing routes refused a forged request")
+    figures.append(f"forged requests without a CSRF token: {refused} tried, {refused} refused")
     assert refused >= 30
