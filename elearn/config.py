@@ -74,6 +74,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
+        # If Redis is down, limits fail open; sign-in stays protected by the per-account
+        # slow-down kept in the database.
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.SESSION_COOKIE_SECURE = self.ELEARN_BASE_URL.startswith("https://")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
