@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint pytest css db-check clean
+.PHONY: help run serve test lint pytest e2e browser css db-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,15 @@ lint: $(BIN)/.installed-test ## ruff (check and format), bandit and the dependen
 	$(BIN)/bandit --quiet --severity-level medium -c pyproject.toml -r elearn tools
 	$(BIN)/python tools/audit_dependencies.py
 
-pytest: $(BIN)/.installed-test ## The test suite alone
+browser: ## Install Debian's Chromium for the browser tests, if missing (needs root)
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "make: could not install Chromium: the browser tests will say so"
+
+pytest: $(BIN)/.installed-test browser ## The test suite alone (browser journeys included)
 	$(BIN)/pytest
+
+e2e: $(BIN)/.installed-test browser ## Browser journeys and accessibility checks in Chromium
+	$(BIN)/pytest tests/e2e
 
 test: lint pytest ## Every check: lint, then the whole test suite
 

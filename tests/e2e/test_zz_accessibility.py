@@ -10,4 +10,4 @@ def test_no_accessibility_violations_on_any_page_visited(accessibility, figures)
         f"320 px, {len(accessibility.violations)} violations"
     )
     assert len(accessibility.checked) >= 10, "the journeys ran and visited their pages"
-    assert accessibility.violations == []
+    assert accessibility.violations == [], "\n".join(accessibility.violations)
