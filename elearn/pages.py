@@ -20,3 +20,8 @@ def privacy():
     from flask import current_app
 
     return render_template("pages/privacy.html", retention=current_app.config["RETENTION_MONTHS"])
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("pages/accessibility.html")

@@ -34,6 +34,7 @@ REDIRECTS_WHEN_SIGNED_IN = {"visitor": 200, **dict.fromkeys(ROLES[1:], 302)}
 EXPECTED: dict[str, dict[str, int]] = {
     "pages.home": REDIRECTS_WHEN_SIGNED_IN,
     "pages.privacy": EVERYONE,
+    "pages.accessibility": EVERYONE,
     "static": EVERYONE,
     "courses.catalogue_page": EVERYONE,
     "courses.course_page": EVERYONE,
