@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint pytest e2e browser css db-check clean
+.PHONY: help run serve test lint pytest e2e browser bench css db-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,11 @@ test: lint pytest ## Every check: lint, then the whole test suite
 
 db-check: $(BIN)/.installed ## Fail if the models have changes with no migration
 	$(FLASK) db check
+
+bench: $(BIN)/.installed-test ## City-scale benchmark (set DATABASE_URL to an empty PostgreSQL database)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| echo "make: could not install wrk: throughput will be skipped"
+	$(BIN)/python -m bench.run
 
 css: ## Rebuild static/css from frontend/scss (needs npm)
 	sh frontend/build.sh

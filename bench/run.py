@@ -1,0 +1,418 @@
+"""`make bench`: elearn at City scale, timed as its users wait for it.
+
+Builds the synthetic population (bench/population.py) on a fresh database, then measures
+each path as median and 95th percentile over repeated runs, writes the figures as JSON to
+bench/results/ and prints them as a table. DATABASE_URL (an empty PostgreSQL database)
+runs the same against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess  # nosec B404
+import sys
+import time
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_migrate import upgrade
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from bench.population import Scale, build
+from elearn import create_app
+from elearn.config import PROJECT_DIR, Config, database_url, engine_options
+
+RESULTS = PROJECT_DIR / "bench" / "results"
+DATA = PROJECT_DIR / "bench" / ".data"
+PASSWORD = "bench password 2026"  # noqa: S105 - a synthetic population's
+TARGETS = {
+    "dashboard (computed)": ("p95_ms", 300),
+    "organisation progress, 5,000 members": ("p95_ms", 150),
+    "certificate PDF": ("p95_ms", 15),
+    "import of 10,000 CSV rows": ("median_ms", 5000),
+}
+
+
+class BenchConfig(Config):
+    def __init__(self, instance: Path, url: str | None) -> None:
+        super().__init__()
+        self.INSTANCE_DIR = instance
+        self.MAIL_DIR = instance / "mail"
+        self.SQLALCHEMY_DATABASE_URI = database_url(url, instance)
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.RATELIMIT_ENABLED = False
+        self.REPORT_CACHE_SECONDS = 0
+        self.ELEARN_CONTENT_DIR = PROJECT_DIR / "content"
+        self.SERVER_NAME = "localhost"
+
+
+def timed(function, runs: int) -> dict:
+    function()  # warm up
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {
+        "runs": runs,
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
+    }
+
+
+def client_as(app, email: str):
+    from tests.conftest import Browser  # the suite's client: signs in through the form
+
+    browser = Browser(app.test_client())
+    browser.sign_in(email, PASSWORD)
+    return browser.client
+
+
+def ok(response, status: int = 200):
+    assert response.status_code == status, response.status_code
+    return response
+
+
+def main() -> int:
+    url = os.environ.get("DATABASE_URL")
+    if DATA.exists():
+        shutil.rmtree(DATA)
+    DATA.mkdir(parents=True)
+    app = create_app(BenchConfig(DATA, url))
+    results: dict[str, dict] = {}
+    with app.app_context():
+        from elearn.extensions import db
+
+        upgrade()
+        start = time.perf_counter()
+        population = build(db.engine, Scale())
+        generated = time.perf_counter() - start
+        analyse(db)
+        people = setup_people(db, population)
+    print(f"population: {population.counts} in {generated:.1f} s", flush=True)
+    results["population"] = {"seconds": round(generated, 1), **population.counts}
+    measure_pages(app, people, population, results)
+    measure_work(app, people, population, results)
+    results.update(measure_http(url, people["learner"]))
+    report(results, url)
+    return 0
+
+
+def analyse(db) -> None:
+    from sqlalchemy import text
+
+    with db.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+
+
+def setup_people(db, population) -> dict[str, str]:
+    """Real passwords for the few people the benchmark signs in as."""
+    from elearn.models import Membership, User
+
+    hashed = generate_password_hash(PASSWORD)
+    learner = db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == population.large_organisation_id,
+            Membership.role == "member",
+            Membership.left_at.is_(None),
+        )
+        .limit(1)
+    )
+    manager = db.session.get(User, population.large_manager_id)
+    admin = db.session.get(User, population.admin_id)
+    for user in (learner, manager, admin):
+        user.password_hash = hashed
+    db.session.commit()
+    return {"learner": learner.email, "manager": manager.email, "admin": admin.email}
+
+
+def measure_pages(app, people, population, results) -> None:
+    learner = client_as(app, people["learner"])
+    manager = client_as(app, people["manager"])
+    admin = client_as(app, people["admin"])
+    organisation = population.large_organisation_id
+    pages = {
+        "module page": (learner, "/courses/wrap/prevent-and-contest", 200),
+        "course page": (learner, "/courses/wrap", 200),
+        "my training": (learner, "/my-training", 200),
+        "organisation progress, 5,000 members": (
+            manager,
+            f"/organisations/{organisation}/members?sort=status",
+            30,
+        ),
+        "dashboard (computed)": (admin, "/reports", 10),
+        "dashboard CSV export (computed)": (admin, "/reports/organisations.csv", 10),
+        "committee PDF (computed)": (admin, "/reports/training-update.pdf", 5),
+        "organisation progress CSV, 5,000 members": (
+            manager,
+            f"/organisations/{organisation}/members.csv",
+            10,
+        ),
+    }
+    for name, (client, path, runs) in pages.items():
+        results[name] = timed(lambda c=client, p=path: ok(c.get(p)).get_data(), runs)
+        print(f"{name}: {results[name]}", flush=True)
+    app.config["REPORT_CACHE_SECONDS"] = 300
+    results["dashboard (cached, as served)"] = timed(lambda: ok(admin.get("/reports")), 50)
+    app.config["REPORT_CACHE_SECONDS"] = 0
+
+
+def measure_work(app, people, population, results) -> None:
+    from elearn.certificates.pdf import certificate_pdf
+    from elearn.extensions import db
+    from elearn.models import Certificate
+
+    with app.app_context():
+        certificates = db.session.scalars(select(Certificate).limit(500)).all()
+        db.session.expunge_all()
+    with app.test_request_context():
+        one = certificates[0]
+        results["certificate PDF"] = timed(lambda: certificate_pdf(one, "https://x/verify/A"), 50)
+
+        def zip_of_500():
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for certificate in certificates:
+                    archive.writestr(
+                        f"{certificate.id}.pdf", certificate_pdf(certificate, "https://x/verify/A")
+                    )
+
+        results["zip of 500 certificates"] = timed(zip_of_500, 3)
+    results["quiz submission"] = time_quiz_submissions(app, people)
+    results["import of 10,000 CSV rows"] = time_import(app, people, population)
+    for name in (
+        "certificate PDF",
+        "zip of 500 certificates",
+        "quiz submission",
+        "import of 10,000 CSV rows",
+    ):
+        print(f"{name}: {results[name]}", flush=True)
+
+
+def time_quiz_submissions(app, people) -> dict:
+    """Each run: open a fresh attempt, then time only the submission."""
+    from tests.conftest import Page
+
+    client = client_as(app, people["learner"])
+    samples = []
+    for _ in range(30):
+        page = Page(client.get("/courses/wrap/knowledge-check"))
+        form = page.soup.find("form", action=lambda a: a and "/attempts/" in a)
+        data = {"csrf_token": page.csrf_token()}
+        for fieldset in page.soup.select("fieldset"):
+            first = fieldset.find("input")
+            data.setdefault(first["name"], []).append(first["value"])
+        start = time.perf_counter()
+        ok(client.post(form["action"], data=data), 302)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {
+        "runs": len(samples),
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+    }
+
+
+def time_import(app, people, population) -> dict:
+    """Upload, preview and confirm 10,000 invitations, as the manager does."""
+    from tests.conftest import Page
+
+    client = client_as(app, people["manager"])
+    organisation = population.large_organisation_id
+    samples = []
+    for run in range(2):
+        rows = "\n".join(
+            f"new{run}x{n}@bench-import.example,New Person {n},Team {n % 9}" for n in range(10_000)
+        )
+        page = Page(client.get(f"/organisations/{organisation}/invitations"))
+        start = time.perf_counter()
+        response = ok(
+            client.post(
+                f"/organisations/{organisation}/invitations/upload",
+                data={
+                    "csrf_token": page.csrf_token(),
+                    "file": (io.BytesIO(f"email,name,team\n{rows}\n".encode()), "people.csv"),
+                },
+            ),
+            302,
+        )
+        preview = Page(client.get(response.headers["Location"]))
+        ok(
+            client.post(response.headers["Location"], data={"csrf_token": preview.csrf_token()}),
+            302,
+        )
+        samples.append((time.perf_counter() - start) * 1000)
+    return {
+        "runs": len(samples),
+        "median_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(max(samples), 1),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(module: str, env: dict) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(  # nosec B603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            module,
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{module} did not start")
+
+
+def load(url: str, cookie: str | None, seconds: int = 10) -> float:
+    """Requests per second from wrk (a separate process), 2 threads and 8 connections."""
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # nosec B603
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} failed responses under load: {output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def peak_worker_memory_mb(master: subprocess.Popen) -> float:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+    return round(max(peaks), 1)
+
+
+def measure_http(url: str | None, learner: str) -> dict:
+    if shutil.which("wrk") is None:
+        print("throughput: skipped: wrk is not installed (make bench installs it)")
+        return {}
+    env = {
+        **os.environ,
+        "ELEARN_INSTANCE_DIR": str(DATA),
+        "RATELIMIT_ENABLED": "false",
+        "ELEARN_CONTENT_DIR": str(PROJECT_DIR / "content"),
+    }
+    if url:
+        env["DATABASE_URL"] = url
+    results = {}
+    hello, hello_port = serve("bench.hello:app", env)
+    try:
+        results["hello throughput"] = {
+            "requests_per_second": load(f"http://127.0.0.1:{hello_port}/", None)
+        }
+    finally:
+        os.killpg(hello.pid, signal.SIGTERM)
+        hello.wait()
+    elearn, port = serve("app:app", env)
+    try:
+        cookie = signed_in_cookie(port, learner)
+        module = f"http://127.0.0.1:{port}/courses/wrap/prevent-and-contest"
+        results["module page throughput"] = {"requests_per_second": load(module, cookie)}
+        results["worker peak memory"] = {"mb": peak_worker_memory_mb(elearn)}
+    finally:
+        os.killpg(elearn.pid, signal.SIGTERM)
+        elearn.wait()
+    ratio = (
+        results["module page throughput"]["requests_per_second"]
+        / results["hello throughput"]["requests_per_second"]
+    )
+    results["module page / hello"] = {"ratio": round(ratio, 2)}
+    for name in (
+        "hello throughput",
+        "module page throughput",
+        "module page / hello",
+        "worker peak memory",
+    ):
+        print(f"{name}: {results[name]}", flush=True)
+    return results
+
+
+def signed_in_cookie(port: int, email: str) -> str:
+    """Sign the benchmark learner in over HTTP, as a browser would, and keep the cookie."""
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{port}"
+    page = opener.open(base + "/sign-in").read().decode()  # nosec B310
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
+    opener.open(base + "/sign-in", data.encode())  # nosec B310
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def report(results: dict, url: str | None) -> None:
+    engine = "postgresql" if url else "sqlite"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    payload = {
+        "engine": engine,
+        "when": stamp,
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "results": results,
+    }
+    path = RESULTS / f"{stamp}-{engine}.json"
+    path.write_text(json.dumps(payload, indent=2))
+    print(f"\n{'path':45} {'median ms':>10} {'p95 ms':>10}  target")
+    for name, figures in results.items():
+        if "median_ms" in figures:
+            target = TARGETS.get(name)
+            verdict = ""
+            if target:
+                met = figures[target[0]] < target[1]
+                verdict = f"{target[0]} < {target[1]}: {'met' if met else 'MISSED'}"
+            print(f"{name:45} {figures['median_ms']:>10} {figures['p95_ms']:>10}  {verdict}")
+    for name in ("hello throughput", "module page throughput"):
+        if name in results:
+            print(f"{name:45} {results[name]['requests_per_second']:>10} req/s")
+    if "module page / hello" in results:
+        ratio = results["module page / hello"]["ratio"]
+        print(
+            f"{'module page / hello':45} {ratio:>10}  >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'}"
+        )
+        memory = results["worker peak memory"]["mb"]
+        verdict = "met" if memory < 150 else "MISSED"
+        print(f"{'worker peak memory (MB)':45} {memory:>10}  < 150: {verdict}")
+    print(f"\nwritten to {path.relative_to(PROJECT_DIR)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
