@@ -9,13 +9,14 @@ table; on SQLite the whole population takes well under a minute.
 
 from __future__ import annotations
 
+import json
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert
 
+from elearn.certificates.codes import ALPHABET
 from elearn.courses.standing import standing_select
 from elearn.dates import add_months
 from elearn.models import (
@@ -96,8 +97,7 @@ def build(engine: Engine, scale: Scale = Scale(), seed: int = 2026) -> Populatio
             (Certificate, certificates),
             (QuizAttempt, attempts),
         ):
-            for start in range(0, len(rows), 50_000):
-                connection.execute(insert(table), rows[start : start + 50_000])
+            bulk_insert(connection, table, rows)
         connection.execute(
             insert(CourseStanding).from_select(
                 ["user_id", "course_slug", "completed_at", "expires_at"], standing_select()
@@ -124,6 +124,30 @@ def build(engine: Engine, scale: Scale = Scale(), seed: int = 2026) -> Populatio
             "attempts": len(attempts),
         },
     )
+
+
+def bulk_insert(connection, table, rows: list[dict]) -> None:
+    """Insert many rows. On SQLite, straight through the driver with values already in
+    the form SQLAlchemy stores (naive UTC datetimes as text, JSON as text): several times
+    faster than binding each value through the column types."""
+    table = getattr(table, "__table__", table)
+    if connection.dialect.name != "sqlite" or not rows:
+        for start in range(0, len(rows), 50_000):
+            connection.execute(insert(table), rows[start : start + 50_000])
+        return
+    columns = list(rows[0])
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608  # nosec B608 - our own column names
+    driver = connection.connection.driver_connection
+    driver.executemany(statement, ([_stored(row[c]) for c in columns] for row in rows))
+
+
+def _stored(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return value
 
 
 def _organisations(rng: random.Random, scale: Scale, now) -> list[dict]:
@@ -275,7 +299,7 @@ def _learning(rng, scale, learner_ids, homes, stamp, now):
         if method == "e-learning":
             certificates.append(
                 {
-                    "code": secrets.token_hex(14).upper(),
+                    "code": "".join(rng.choices(ALPHABET, k=28)),
                     "completion_id": completion_id,
                     "user_id": user_id,
                     "name_printed": f"Learner {user_id}",
@@ -293,7 +317,7 @@ def _learning(rng, scale, learner_ids, homes, stamp, now):
             passed = attempt == scale.attempts_per_completion - 1
             attempts.append(
                 {
-                    "public_id": secrets.token_hex(16),
+                    "public_id": f"{rng.getrandbits(128):032x}",
                     "user_id": user_id,
                     "course_slug": course,
                     "module_slug": "knowledge-check",

@@ -116,9 +116,11 @@ def module_page(course_slug: str, module_slug: str):
         attempt = operations.open_attempt(current_user.id, course, module)
         db.session.commit()
         return render_quiz(course, module, attempt, quiz_form(attempt.questions, formdata=None))
-    operations.record_view(current_user.id, course, module)
-    operations.complete_if_done(current_user.id, course, utcnow())
-    db.session.commit()
+    if not progress.step(module).done:
+        # A first view in this cycle is recorded; re-reading a done module writes nothing.
+        operations.record_view(current_user.id, course, module)
+        operations.complete_if_done(current_user.id, course, utcnow())
+        db.session.commit()
     previous, following = course.neighbours(module)
     return render_template(
         "courses/module.html",

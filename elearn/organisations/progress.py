@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from elearn.extensions import db
 from elearn.models import (
     WHOLE_ORGANISATION,
     Assignment,
-    Completion,
+    CourseStanding,
     Membership,
     ModuleView,
     User,
@@ -52,7 +53,13 @@ class ProgressQuery:
 
 
 def course_columns(organisation_id: int, course_slug: str, now: datetime, index: int):
-    """Correlated columns for one course: due date, completion date, expiry, status."""
+    """One course's columns: due date, completion date, expiry, status and its sort rank.
+
+    The person's standing in the course comes from CourseStanding (one row per person
+    and course, joined by its primary key); returns the columns and that join.
+    """
+    standing = aliased(CourseStanding, name=f"standing_{index}")
+    joined = and_(standing.user_id == Membership.user_id, standing.course_slug == course_slug)
     due = (
         select(func.min(Assignment.due_on))
         .where(
@@ -62,59 +69,56 @@ def course_columns(organisation_id: int, course_slug: str, now: datetime, index:
         )
         .scalar_subquery()
     )
-    latest = (
-        select(Completion)
-        .where(Completion.user_id == Membership.user_id, Completion.course_slug == course_slug)
-        .order_by(Completion.completed_at.desc(), Completion.sequence.desc())
-        .limit(1)
-    )
-    completed_at = latest.with_only_columns(Completion.completed_at).scalar_subquery()
-    expires_at = latest.with_only_columns(Completion.expires_at).scalar_subquery()
+    completed_at, expires_at = standing.completed_at, standing.expires_at
     started = exists().where(
         ModuleView.user_id == Membership.user_id,
         ModuleView.course_slug == course_slug,
         or_(completed_at.is_(None), ModuleView.last_viewed_at > completed_at),
     )
-    valid = and_(completed_at.is_not(None), or_(expires_at.is_(None), expires_at > now))
+    valid = and_(standing.user_id.is_not(None), or_(expires_at.is_(None), expires_at > now))
     status = case(
-        (and_(valid, expires_at.is_not(None), expires_at <= now + REFRESHER_WINDOW),
-         literal(MemberStatus.REFRESHER_DUE.value)),
+        (
+            and_(valid, expires_at.is_not(None), expires_at <= now + REFRESHER_WINDOW),
+            literal(MemberStatus.REFRESHER_DUE.value),
+        ),
         (valid, literal(MemberStatus.COMPLETED.value)),
         (and_(due.is_not(None), due < now.date()), literal(MemberStatus.OVERDUE.value)),
         (started, literal(MemberStatus.IN_PROGRESS.value)),
-        (completed_at.is_not(None), literal(MemberStatus.EXPIRED.value)),
+        (standing.user_id.is_not(None), literal(MemberStatus.EXPIRED.value)),
         else_=literal(MemberStatus.NOT_STARTED.value),
-    )  # fmt: skip
+    )
     order = case(
         *((status == value.value, rank) for rank, value in enumerate(STATUS_ORDER)), else_=99
     )
-    return (
+    columns = (
         status.label(f"status_{index}"),
         completed_at.label(f"completed_{index}"),
         expires_at.label(f"expires_{index}"),
         due.label(f"due_{index}"),
         order.label(f"order_{index}"),
     )
+    return columns, (standing, joined)
 
 
 def progress_select(organisation_id: int, query: ProgressQuery, now: datetime) -> Select:
     """Every active member with their status in each assigned course, filtered and sorted."""
-    columns = [
-        column
-        for index, slug in enumerate(query.course_slugs)
-        for column in course_columns(organisation_id, slug, now, index)
-    ]
-    statement = (
-        select(
-            Membership.id.label("membership_id"),
-            Membership.team,
-            Membership.role,
-            User.full_name,
-            User.email,
-            *columns,
-        )
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.organisation_id == organisation_id, Membership.left_at.is_(None))
+    columns, joins = [], []
+    for index, slug in enumerate(query.course_slugs):
+        course, join = course_columns(organisation_id, slug, now, index)
+        columns += course
+        joins.append(join)
+    statement = select(
+        Membership.id.label("membership_id"),
+        Membership.team,
+        Membership.role,
+        User.full_name,
+        User.email,
+        *columns,
+    ).join(User, User.id == Membership.user_id)
+    for standing, joined in joins:
+        statement = statement.outerjoin(standing, joined)
+    statement = statement.where(
+        Membership.organisation_id == organisation_id, Membership.left_at.is_(None)
     )
     if query.team:
         statement = statement.where(Membership.team == query.team)
@@ -163,9 +167,11 @@ def status_counts(organisation_id: int, course_slugs: tuple[str, ...], now: date
     """For each assigned course, how many active members have each status."""
     counts: dict[str, dict[str, int]] = {}
     for index, slug in enumerate(course_slugs):
-        status = course_columns(organisation_id, slug, now, index)[0]
+        columns, (standing, joined) = course_columns(organisation_id, slug, now, index)
         inner = (
-            select(status)
+            select(columns[0])
+            .select_from(Membership)
+            .outerjoin(standing, joined)
             .where(Membership.organisation_id == organisation_id, Membership.left_at.is_(None))
             .subquery()
         )

@@ -20,6 +20,7 @@ class Dashboard:
     headline: Headline | None = None
     courses: list[dict] = field(default_factory=list)
     sectors: list[dict] = field(default_factory=list)
+    organisations: list[dict] = field(default_factory=list)
     departments: list[dict] = field(default_factory=list)
     trend: dict[str, dict[str, int]] = field(default_factory=dict)
     gaps: list[dict] = field(default_factory=list)
@@ -47,6 +48,7 @@ def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashb
         headline=figures.headline(),
         courses=with_names(figures.by_course(), titles),
         sectors=with_names(figures.by_sector(), titles),
+        organisations=organisations,
         departments=[row for row in organisations if row["sector"] == "corporation_department"],
         trend=figures.trend(),
         gaps=with_names(figures.low_coverage(threshold), titles),

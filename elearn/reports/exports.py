@@ -16,8 +16,10 @@ def export_rows(name: str, figures: Dashboard, sector: str | None = None):
             [figures.titles.get(slug, slug), *values.values()]
             for slug, values in figures.trend.items()
         ]
-    if name == "organisations":
+    if name == "organisations" and sector:
         rows = with_names(coverage.by_organisation(figures.query, sector), figures.titles)
+    elif name == "organisations":
+        rows = figures.organisations
     else:
         rows = {
             "courses": figures.courses,
