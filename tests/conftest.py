@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def session(app, engine):
     """A database session of the test's own, committed by the factories."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+    for thread in threading.enumerate():  # large batches of invitations send in the background
+        if thread.name.startswith("invitations-"):
+            thread.join(timeout=120)
     _wipe(engine)
     with app.app_context():
         limiter.reset()

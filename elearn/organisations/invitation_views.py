@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
-from elearn.organisations.notifications import send_invitation
+from elearn.organisations.notifications import send_invitation, send_invitations
 from elearn.organisations.views import bp, owned
 from elearn.permissions import Action, requires
 from elearn.security import keeps_input_on_csrf_failure
@@ -113,11 +113,7 @@ def invitation_batch(organisation, public_id: str):
             return redirect(url_for(".invitations", organisation_id=organisation.id))
         plan, outgoing = outcome
         db.session.commit()
-        for row, token in outgoing:
-            send_invitation(organisation, row["email"], row.get("name"), token)
-        current_app.logger.info(
-            "sent %d invitations for organisation %d", len(outgoing), organisation.id
-        )
+        send_invitations(organisation, outgoing)
         flash(
             f"{len(outgoing)} invitations sent. {len(plan.members)} people were already members.",
             "success",

@@ -165,49 +165,53 @@ class Figures:
 
     def _scope(self):
         """One row per active member who must take a course: their earliest due date and
-        whether they hold a valid completion of it now."""
+        whether they hold a valid completion of it now.
+
+        Starts from the distinct (organisation, course) pairs that are required, so a
+        member required to take a course twice over (by the whole organisation and by
+        their team) is one row without grouping every member.
+        """
         query = self.query
-        assigned = (
-            select(
-                Assignment.organisation_id,
-                Organisation.sector,
-                Assignment.course_slug,
-                Membership.user_id,
-                func.min(Assignment.due_on).label("due_on"),
-            )
-            .join(Organisation, Organisation.id == Assignment.organisation_id)
-            .join(
-                Membership,
-                and_(
-                    Membership.organisation_id == Assignment.organisation_id,
-                    Membership.left_at.is_(None),
-                    or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
-                ),
-            )
-            .where(
-                Organisation.status == OrganisationStatus.APPROVED,
-                _course_filter(query, Assignment.course_slug),
-            )
-            .group_by(
-                Assignment.organisation_id,
-                Organisation.sector,
-                Assignment.course_slug,
-                Membership.user_id,
-            )
-            .subquery("assigned")
+        pairs = (
+            select(Assignment.organisation_id, Assignment.course_slug)
+            .where(_course_filter(query, Assignment.course_slug))
+            .distinct()
+            .subquery("pairs")
         )
+        applies = and_(
+            Assignment.organisation_id == pairs.c.organisation_id,
+            Assignment.course_slug == pairs.c.course_slug,
+            or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
+        )
+        due = select(func.min(Assignment.due_on)).where(applies).scalar_subquery()
         valid = and_(
-            CourseStanding.user_id == assigned.c.user_id,
-            CourseStanding.course_slug == assigned.c.course_slug,
+            CourseStanding.user_id == Membership.user_id,
+            CourseStanding.course_slug == pairs.c.course_slug,
             or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
         )
         return (
             select(
-                assigned,
+                pairs.c.organisation_id,
+                Organisation.sector,
+                pairs.c.course_slug,
+                Membership.user_id,
+                due.label("due_on"),
                 case((CourseStanding.user_id.is_not(None), 1), else_=0).label("trained"),
             )
-            .select_from(assigned)
+            .select_from(pairs)
+            .join(Organisation, Organisation.id == pairs.c.organisation_id)
+            .join(
+                Membership,
+                and_(
+                    Membership.organisation_id == pairs.c.organisation_id,
+                    Membership.left_at.is_(None),
+                ),
+            )
             .outerjoin(CourseStanding, valid)
+            .where(
+                Organisation.status == OrganisationStatus.APPROVED,
+                select(Assignment.id).where(applies).exists(),
+            )
             .cte("scope")
         )
 
