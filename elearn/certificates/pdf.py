@@ -102,23 +102,31 @@ def _body(canvas: Canvas, certificate: Certificate) -> None:
     draw_centred(canvas, centre, HEIGHT - 410, f"Issued by {certificate.issuer}", 11)
 
 
+def dark_runs(row) -> list[tuple[int, int]]:
+    """(start, length) of each run of dark modules in a QR code row."""
+    runs, start = [], None
+    for index, dark in enumerate([*row, 0]):
+        if dark and start is None:
+            start = index
+        elif not dark and start is not None:
+            runs.append((start, index - start))
+            start = None
+    return runs
+
+
 def _verification(canvas: Canvas, certificate: Certificate, verify_url: str) -> None:
-    qr = segno.make(verify_url, error="m")
+    # A fixed mask: any mask is valid, and scoring all eight costs more than the PDF.
+    qr = segno.make(verify_url, error="m", mask=0, micro=False)
     size = 96
     module = size / qr.symbol_size(border=0)[0]
     left, bottom = WIDTH - 60 - size, 56
     canvas.setFillColor(CHARCOAL)
+    path = canvas.beginPath()
     for row_index, row in enumerate(qr.matrix):
-        for column_index, dark in enumerate(row):
-            if dark:
-                canvas.rect(
-                    left + column_index * module,
-                    bottom + size - (row_index + 1) * module,
-                    module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
+        y = bottom + size - (row_index + 1) * module
+        for start, length in dark_runs(row):
+            path.rect(left + start * module, y, length * module, module)
+    canvas.drawPath(path, stroke=0, fill=1)
     canvas.setFillColor(GREY)
     canvas.setFont(REGULAR.name, 10)
     canvas.drawString(60, 92, "Check this certificate is genuine at")
