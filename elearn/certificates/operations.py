@@ -8,6 +8,7 @@ from sqlalchemy import select
 from elearn import audit
 from elearn.certificates.codes import new_code, normalise_code
 from elearn.courses.catalogue import Course
+from elearn.events import completion_recorded
 from elearn.extensions import db
 from elearn.models import Certificate, Completion, Membership, Role, User, utcnow
 
@@ -36,6 +37,11 @@ def issue_certificate(completion: Completion, course: Course, user: User) -> Cer
     db.session.flush()
     audit.record("certificate_issued", certificate, {"course": course.slug}, actor_id=user.id)
     return certificate
+
+
+@completion_recorded.connect
+def _issue_on_completion(completion: Completion, course: Course, user: User) -> None:
+    issue_certificate(completion, course, user)
 
 
 def find_certificate(code: str) -> Certificate | None:
@@ -121,13 +127,3 @@ def certificates_of(user_id: int) -> list[Certificate]:
             .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
         )
     )
-
-
-def current_certificates(user_id: int, now) -> dict[str, Certificate]:
-    """The newest certificate of each course that is valid or expired (not replaced or
-    revoked), for "My training"."""
-    latest: dict[str, Certificate] = {}
-    for certificate in certificates_of(user_id):
-        if certificate.status(now) in ("valid", "expired"):
-            latest.setdefault(certificate.course_slug, certificate)
-    return latest

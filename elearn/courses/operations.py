@@ -13,12 +13,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from elearn.certificates.operations import issue_certificate
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.grading import Grade, check_answers, grade, snapshot_questions
 from elearn.courses.progress import Status, course_progress
 from elearn.courses.standing import update_standing
 from elearn.dates import add_months
+from elearn.events import completion_recorded
 from elearn.extensions import db
 from elearn.models import (
     AttemptStatus,
@@ -148,7 +148,7 @@ def complete_if_done(user_id: int, course: Course, now: datetime) -> Completion 
     except IntegrityError:
         return None  # a concurrent request recorded this completion first
     update_standing(user_id, course.slug)
-    issue_certificate(completion, course, db.session.get(User, user_id))
+    completion_recorded.send(completion, course=course, user=db.session.get(User, user_id))
     return completion
 
 

@@ -16,7 +16,6 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from elearn.certificates.operations import current_certificates
 from elearn.courses import operations
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.catalogue import current_catalogue as catalogue
@@ -25,7 +24,8 @@ from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
 from elearn.extensions import db
 from elearn.models import QuizAttempt, utcnow
-from elearn.organisations.progress import required_courses
+from elearn.models.certificate import current_certificates
+from elearn.models.organisation import required_courses
 from elearn.security import keeps_input_on_csrf_failure
 
 bp = Blueprint("courses", __name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.extensions import db
@@ -51,3 +51,17 @@ class Certificate(db.Model):
         if self.expires_at is not None and self.expires_at <= now:
             return CertificateStatus.EXPIRED
         return CertificateStatus.VALID
+
+
+def current_certificates(user_id: int, now: datetime) -> dict[str, Certificate]:
+    """The newest certificate of each course that is valid or expired (not replaced or
+    revoked), for "My training" and a manager's view of a member."""
+    latest: dict[str, Certificate] = {}
+    for certificate in db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == user_id)
+        .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
+    ):
+        if certificate.status(now) in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
+            latest.setdefault(certificate.course_slug, certificate)
+    return latest

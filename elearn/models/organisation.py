@@ -5,7 +5,20 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.extensions import db
@@ -172,3 +185,21 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+def required_courses(user_id: int) -> dict[str, date]:
+    """The courses a learner's organisations require of them, with the earliest due date."""
+    rows = db.session.execute(
+        select(Assignment.course_slug, func.min(Assignment.due_on))
+        .join(
+            Membership,
+            and_(
+                Membership.organisation_id == Assignment.organisation_id,
+                Membership.user_id == user_id,
+                Membership.left_at.is_(None),
+                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
+            ),
+        )
+        .group_by(Assignment.course_slug)
+    ).all()
+    return dict(rows)

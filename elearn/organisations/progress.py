@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -179,24 +179,6 @@ def status_counts(organisation_id: int, course_slugs: tuple[str, ...], now: date
         rows = db.session.execute(select(column, func.count()).group_by(column)).all()
         counts[slug] = {value: count for value, count in rows}
     return counts
-
-
-def required_courses(user_id: int) -> dict[str, date]:
-    """The courses a learner's organisations require of them, with the earliest due date."""
-    rows = db.session.execute(
-        select(Assignment.course_slug, func.min(Assignment.due_on))
-        .join(
-            Membership,
-            and_(
-                Membership.organisation_id == Assignment.organisation_id,
-                Membership.user_id == user_id,
-                Membership.left_at.is_(None),
-                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
-            ),
-        )
-        .group_by(Assignment.course_slug)
-    ).all()
-    return dict(rows)
 
 
 def assigned_course_slugs(organisation_id: int) -> tuple[str, ...]:

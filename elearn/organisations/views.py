@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from elearn.auth.forms import ConfirmForm
-from elearn.certificates.operations import current_certificates
 from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
 from elearn.extensions import db
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
+from elearn.models.certificate import current_certificates
 from elearn.organisations import operations
 from elearn.organisations.forms import AssignmentForm, HeadcountForm, RoleForm
 from elearn.organisations.progress import (
