@@ -164,8 +164,8 @@ class Figures:
     # --- coverage of required training ------------------------------------------------------
 
     def _scope(self):
-        """One row per active member who must take a course: their earliest due date and
-        whether they hold a valid completion of it now.
+        """One row per active member who must take a course: their team, and whether they
+        hold a valid completion of it now.
 
         Starts from the distinct (organisation, course) pairs that are required, so a
         member required to take a course twice over (by the whole organisation and by
@@ -183,7 +183,6 @@ class Figures:
             Assignment.course_slug == pairs.c.course_slug,
             or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
         )
-        due = select(func.min(Assignment.due_on)).where(applies).scalar_subquery()
         valid = and_(
             CourseStanding.user_id == Membership.user_id,
             CourseStanding.course_slug == pairs.c.course_slug,
@@ -195,7 +194,7 @@ class Figures:
                 Organisation.sector,
                 pairs.c.course_slug,
                 Membership.user_id,
-                due.label("due_on"),
+                Membership.team,
                 case((CourseStanding.user_id.is_not(None), 1), else_=0).label("trained"),
             )
             .select_from(pairs)
@@ -269,10 +268,23 @@ class Figures:
                 literal(0, Integer),
                 literal(0, Integer),
             )
-            .where(scope.c.due_on < self.query.now.date(), scope.c.trained == 0)
+            .where(scope.c.trained == 0, self._past_due(scope))
             .group_by(scope.c.organisation_id),
         )
         return _by_level(db.session.execute(statement).all())
+
+    def _past_due(self, scope):
+        """A required course's due date has passed for this member (their team's or all's)."""
+        return (
+            select(Assignment.id)
+            .where(
+                Assignment.organisation_id == scope.c.organisation_id,
+                Assignment.course_slug == scope.c.course_slug,
+                Assignment.due_on < self.query.now.date(),
+                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == scope.c.team),
+            )
+            .exists()
+        )
 
     def coverage_of(self, level: str, key: str) -> dict:
         members, trained, headcount, _ = self.coverage.get((level, key), (0, 0, None, 0))
