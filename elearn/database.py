@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from elearn.extensions import db
+
+READING_METHODS = {"GET", "HEAD", "OPTIONS"}
+_writing = contextvars.ContextVar("elearn_writing", default=False)
 
 
 def init_database(app: Flask) -> None:
@@ -16,13 +23,32 @@ def init_database(app: Flask) -> None:
         configure_sqlite(engine)
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL, a busy timeout, and BEGIN IMMEDIATE for every transaction.
+def wants_immediate() -> bool:
+    """Whether a new SQLite transaction will write: then it must begin IMMEDIATE.
 
-    BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads and then
-    writes waits for another writer (busy_timeout) instead of failing with
-    SQLITE_BUSY_SNAPSHOT.
+    A page that only reads (a GET) begins a deferred transaction, so readers in several
+    workers run side by side under WAL. A POST, the command line and `writing()` begin
+    IMMEDIATE: they take the write lock first, so a transaction that reads then writes
+    waits for another writer (busy_timeout) instead of failing with SQLITE_BUSY_SNAPSHOT.
     """
+    if _writing.get():
+        return True
+    return not (has_request_context() and request.method in READING_METHODS)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """For a GET that records something: end the read transaction, write in a new one."""
+    db.session.commit()
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL, a busy timeout, and IMMEDIATE transactions for writers."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -36,4 +62,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_immediate() else "BEGIN")

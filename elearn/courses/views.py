@@ -22,6 +22,7 @@ from elearn.courses.catalogue import current_catalogue as catalogue
 from elearn.courses.forms import quiz_form
 from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
+from elearn.database import writing
 from elearn.extensions import db
 from elearn.models import QuizAttempt, utcnow
 from elearn.models.certificate import current_certificates
@@ -113,14 +114,16 @@ def module_page(course_slug: str, module_slug: str):
         flash(f"Finish ‘{waiting.title}’ before you open ‘{module.title}’.", "info")
         return redirect(url_for(".course_page", course_slug=course.slug))
     if module.is_quiz:
-        attempt = operations.open_attempt(current_user.id, course, module)
-        db.session.commit()
+        with writing():
+            attempt = operations.open_attempt(current_user.id, course, module)
+            db.session.commit()
         return render_quiz(course, module, attempt, quiz_form(attempt.questions, formdata=None))
     if not progress.step(module).done:
         # A first view in this cycle is recorded; re-reading a done module writes nothing.
-        operations.record_view(current_user.id, course, module)
-        operations.complete_if_done(current_user.id, course, utcnow())
-        db.session.commit()
+        with writing():
+            operations.record_view(current_user.id, course, module)
+            operations.complete_if_done(current_user.id, course, utcnow())
+            db.session.commit()
     previous, following = course.neighbours(module)
     return render_template(
         "courses/module.html",
