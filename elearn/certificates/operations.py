@@ -17,6 +17,20 @@ class CertificateRefused(Exception):
     pass
 
 
+# What a re-issued certificate keeps of the one it replaces; only the name is new.
+REISSUED_AS_IS = (
+    "completion_id",
+    "user_id",
+    "course_slug",
+    "course_title",
+    "course_version",
+    "method",
+    "issuer",
+    "completed_at",
+    "expires_at",
+)
+
+
 def issue_certificate(completion: Completion, course: Course, user: User) -> Certificate:
     """A certificate for an e-learning or face-to-face completion, in the caller's transaction."""
     certificate = Certificate(
@@ -96,17 +110,9 @@ def reissue_certificate(certificate: Certificate, user: User) -> Certificate:
         raise CertificateRefused("Only a current certificate can be re-issued")
     replacement = Certificate(
         code=new_code(),
-        completion_id=certificate.completion_id,
-        user_id=certificate.user_id,
         name_printed=user.full_name,
-        course_slug=certificate.course_slug,
-        course_title=certificate.course_title,
-        course_version=certificate.course_version,
-        method=certificate.method,
-        issuer=certificate.issuer,
-        completed_at=certificate.completed_at,
-        expires_at=certificate.expires_at,
         issued_at=utcnow(),
+        **{field: getattr(certificate, field) for field in REISSUED_AS_IS},
     )
     db.session.add(replacement)
     db.session.flush()

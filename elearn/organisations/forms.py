@@ -12,6 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from wtforms import Form as PlainForm
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -250,3 +251,23 @@ class EraseForm(Form):
         validators=[InputRequired(message="Enter why they are being erased"), Length(max=300)],
     )
     submit = SubmitField("Erase their personal data", widget=GovSubmitInput())
+
+
+class ProgressFilterForm(PlainForm):
+    """The members' progress filters: a GET form, as reading changes nothing."""
+
+    team = SelectField("Team", widget=GovSelect(), validate_choice=False)
+    course = SelectField("Course", widget=GovSelect(), validate_choice=False)
+    status = SelectField("Status", widget=GovSelect(), validate_choice=False)
+    sort = SelectField(
+        "Sort by",
+        widget=GovSelect(),
+        validate_choice=False,
+        choices=choices([("name", "Name"), ("team", "Team"), ("status", "Status")]),
+    )
+    order = SelectField(
+        "Order",
+        widget=GovSelect(),
+        validate_choice=False,
+        choices=choices([("asc", "Ascending"), ("desc", "Descending")]),
+    )

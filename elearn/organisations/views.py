@@ -11,10 +11,16 @@ from elearn.auth.forms import ConfirmForm
 from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
 from elearn.extensions import db
+from elearn.forms import choices
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
 from elearn.models.certificate import current_certificates
 from elearn.organisations import operations
-from elearn.organisations.forms import AssignmentForm, HeadcountForm, RoleForm
+from elearn.organisations.forms import (
+    AssignmentForm,
+    HeadcountForm,
+    ProgressFilterForm,
+    RoleForm,
+)
 from elearn.organisations.progress import (
     SORTS,
     STATUS_ORDER,
@@ -100,8 +106,17 @@ def progress_query(organisation) -> ProgressQuery:
 def members(organisation):
     query = progress_query(organisation)
     page = progress_page(organisation.id, query, utcnow(), request.args.get("page", 1, type=int))
+    filters = ProgressFilterForm(request.args)
+    filters.team.choices = choices(
+        [("", "All teams")] + [(team, team) for team in operations.teams(organisation.id)]
+    )
+    filters.course.choices = choices((slug, course_title(slug)) for slug in query.course_slugs)
+    filters.status.choices = choices(
+        [("", "Any status")] + [(str(status), str(status).capitalize()) for status in STATUS_ORDER]
+    )
     return render_template(
         "organisations/members.html",
+        filters=filters,
         organisation=organisation,
         query=query,
         page=page,
