@@ -54,6 +54,7 @@ class BenchConfig(Config):
         self.REPORT_CACHE_SECONDS = 0
         self.ELEARN_CONTENT_DIR = PROJECT_DIR / "content"
         self.SERVER_NAME = "localhost"
+        self.PROPAGATE_EXCEPTIONS = True  # a failure shows its traceback, not a 500 page
 
 
 def timed(function, runs: int) -> dict:

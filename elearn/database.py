@@ -14,6 +14,7 @@ from elearn.extensions import db
 
 READING_METHODS = {"GET", "HEAD", "OPTIONS"}
 _writing = contextvars.ContextVar("elearn_writing", default=False)
+_reading = contextvars.ContextVar("elearn_reading", default=False)
 
 
 def init_database(app: Flask) -> None:
@@ -33,6 +34,8 @@ def wants_immediate() -> bool:
     """
     if _writing.get():
         return True
+    if _reading.get():
+        return False
     return not (has_request_context() and request.method in READING_METHODS)
 
 
@@ -45,6 +48,16 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _writing.reset(token)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """For work that only reads, outside a GET (a report's statements run side by side)."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -16,10 +16,12 @@ its groupings), so the dashboard reads the big tables a handful of times in all.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from flask import current_app
 from sqlalchemy import (
     Integer,
     String,
@@ -34,6 +36,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from elearn.database import reading
 from elearn.extensions import db
 from elearn.models import (
     WHOLE_ORGANISATION,
@@ -97,6 +100,26 @@ class Figures:
 
     def __init__(self, query: ReportQuery) -> None:
         self.query = query
+
+    FAMILIES = ("period_counts", "status_now", "coverage", "enrolment", "credited")
+
+    def prefetch(self) -> Figures:
+        """Run the independent statements side by side, each on a connection of its own.
+
+        The database does the work (SQLite releases the GIL while it runs a statement,
+        and WAL lets readers share the file), so on two cores the dashboard waits for
+        the slowest family rather than for their sum.
+        """
+        app = current_app._get_current_object()
+
+        def run(name: str):
+            with app.app_context(), reading():
+                return name, getattr(Figures(self.query), name)
+
+        with ThreadPoolExecutor(max_workers=len(self.FAMILIES)) as pool:
+            for name, value in pool.map(run, self.FAMILIES):
+                self.__dict__[name] = value  # what cached_property would have stored
+        return self
 
     # --- completions dated in the period and in the previous one -------------------------
 

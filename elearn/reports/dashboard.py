@@ -39,7 +39,7 @@ def build(query: ReportQuery, titles: dict[str, str], threshold: int = 50) -> Da
 
 
 def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashboard:
-    figures = coverage.Figures(query)
+    figures = coverage.Figures(query).prefetch()
     organisations = with_names(figures.by_organisation(), titles)
     return Dashboard(
         query=query,
