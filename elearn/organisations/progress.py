@@ -76,19 +76,26 @@ def course_columns(organisation_id: int, course_slug: str, now: datetime, index:
         or_(completed_at.is_(None), ModuleView.last_viewed_at > completed_at),
     )
     valid = and_(standing.user_id.is_not(None), or_(expires_at.is_(None), expires_at > now))
-    status = case(
+    # The order is a CASE on the same conditions, not on the status: comparing the
+    # status with each value would repeat its subqueries once per value.
+    outcomes = (
         (
             and_(valid, expires_at.is_not(None), expires_at <= now + REFRESHER_WINDOW),
-            literal(MemberStatus.REFRESHER_DUE.value),
+            MemberStatus.REFRESHER_DUE,
         ),
-        (valid, literal(MemberStatus.COMPLETED.value)),
-        (and_(due.is_not(None), due < now.date()), literal(MemberStatus.OVERDUE.value)),
-        (started, literal(MemberStatus.IN_PROGRESS.value)),
-        (standing.user_id.is_not(None), literal(MemberStatus.EXPIRED.value)),
+        (valid, MemberStatus.COMPLETED),
+        (and_(due.is_not(None), due < now.date()), MemberStatus.OVERDUE),
+        (started, MemberStatus.IN_PROGRESS),
+        (standing.user_id.is_not(None), MemberStatus.EXPIRED),
+    )
+    rank = {value: position for position, value in enumerate(STATUS_ORDER)}
+    status = case(
+        *((condition, literal(value.value)) for condition, value in outcomes),
         else_=literal(MemberStatus.NOT_STARTED.value),
     )
     order = case(
-        *((status == value.value, rank) for rank, value in enumerate(STATUS_ORDER)), else_=99
+        *((condition, rank[value]) for condition, value in outcomes),
+        else_=rank[MemberStatus.NOT_STARTED],
     )
     columns = (
         status.label(f"status_{index}"),
