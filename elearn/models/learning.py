@@ -118,7 +118,12 @@ class CourseStanding(db.Model):
     course instead of working it out from every completion.
     """
 
-    __table_args__ = (Index("ix_course_standing_course", "course_slug", "expires_at"),)
+    __table_args__ = (
+        Index("ix_course_standing_course", "course_slug", "expires_at"),
+        # Answers "does this person hold a valid completion of this course" from the
+        # index alone, once for each member the coverage reports look at.
+        Index("ix_course_standing_validity", "user_id", "course_slug", "expires_at"),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     course_slug: Mapped[str] = mapped_column(String(80), primary_key=True)

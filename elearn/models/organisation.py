@@ -104,7 +104,9 @@ class Membership(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id"),
-        Index("ix_membership_organisation_active", "organisation_id", "left_at", "team"),
+        # Covers "the active members of an organisation" (with their team and person),
+        # which members' progress and the coverage reports read for every member.
+        Index("ix_membership_organisation_active", "organisation_id", "left_at", "team", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
