@@ -7,6 +7,7 @@ import io
 import json
 import re
 import sqlite3
+import time
 from datetime import timedelta
 
 import pyotp
@@ -96,7 +97,8 @@ def test_two_step_sign_in(app, browser, make, session):
     assert page.soup.select_one("img.app-qr")["src"].startswith("data:image/png;base64,")
     page = browser.post("/account/two-factor", {"code": "000000"}, status=200)
     assert page.error_summary() == ["Enter the code your app shows now"]
-    browser.post("/account/two-factor", {"code": pyotp.TOTP(secret).now()})
+    setup_code = pyotp.TOTP(secret).now()
+    browser.post("/account/two-factor", {"code": setup_code})
     session.refresh(user)
     assert user.totp_secret == secret
     browser.sign_out()
@@ -106,10 +108,25 @@ def test_two_step_sign_in(app, browser, make, session):
     assert page.response.headers["Location"] == "/sign-in/code"
     assert browser.client.get("/my-training").status_code == 302, "not signed in yet"
     browser.get("/sign-in/code")
-    browser.post("/sign-in/code", {"code": "123456"}, status=200)
-    page = browser.post("/sign-in/code", {"code": pyotp.TOTP(secret).now()})
+    page = browser.post("/sign-in/code", {"code": "123456"}, status=200)
+    assert page.error_summary() == ["Enter the code your app shows now"]
+    page = browser.post("/sign-in/code", {"code": setup_code}, status=200)
+    assert page.error_summary() == [
+        "That code has been used: enter the next code your app shows"
+    ], "the code that turned two-step sign-in on is spent"
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # accepted for a clock running fast
+    page = browser.post("/sign-in/code", {"code": next_code})
     assert page.response.headers["Location"] == "/my-training"
     assert browser.get("/my-training").h1 == "My training"
+    browser.sign_out()
+
+    # Someone who saw that code, and knows the password, cannot use it again.
+    browser.get("/sign-in")
+    browser.post("/sign-in", {"email": user.email, "password": PASSWORD})
+    browser.get("/sign-in/code")
+    page = browser.post("/sign-in/code", {"code": next_code}, status=200)
+    assert page.error_summary() == ["That code has been used: enter the next code your app shows"]
+    assert browser.client.get("/my-training").status_code == 302, "still not signed in"
 
 
 def test_cst_admins_can_be_required_to_use_two_step_sign_in(app, browser, make):

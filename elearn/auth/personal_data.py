@@ -136,6 +136,7 @@ def erase_user(user: User, reason: str) -> None:
     user.email = f"erased-{user.id}@erased.invalid"
     user.password_hash = None
     user.totp_secret = None
+    user.totp_last_step = None
     user.active = False
     user.erased_at = utcnow()
     user.end_other_sessions()

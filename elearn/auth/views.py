@@ -109,13 +109,14 @@ def two_factor_code():
         return redirect(url_for(".sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        if two_factor.code_is_right(user.totp_secret, form.code.data):
+        problem = two_factor.redeem(user, form.code.data)
+        if problem is None:
             target = safe_next(pending.get("next"))
             start_session(user)
             audit.record("signed_in", user, {"two_factor": True}, actor_id=user.id)
             db.session.commit()
             return redirect(target)
-        form.code.errors.append("Enter the code your app shows now")
+        form.code.errors.append(problem)
     return render_template("auth/two_factor_code.html", form=form)
 
 
@@ -126,16 +127,23 @@ def two_factor_setup():
     form = CodeForm()
     secret = user.totp_secret or session.setdefault("totp_setup", two_factor.new_secret())
     if form.validate_on_submit():
-        if not two_factor.code_is_right(secret, form.code.data):
-            form.code.errors.append("Enter the code your app shows now")
+        if user.two_factor_enabled:
+            problem = two_factor.redeem(user, form.code.data)
+        else:
+            step = two_factor.matching_step(secret, form.code.data)
+            problem = two_factor.WRONG if step is None else None
+        if problem:
+            form.code.errors.append(problem)
         elif user.two_factor_enabled:
             user.totp_secret = None
+            user.totp_last_step = None
             audit.record("two_factor_disabled", user)
             db.session.commit()
             flash("Two-step sign-in is off.", "success")
             return redirect(url_for(".account"))
         else:
             user.totp_secret = secret
+            user.totp_last_step = step  # the code that turned it on is spent
             session.pop("totp_setup", None)
             audit.record("two_factor_enabled", user)
             db.session.commit()
