@@ -24,7 +24,15 @@ from elearn import create_app
 from elearn.config import TestConfig
 from elearn.courses.standing import update_standing
 from elearn.extensions import db, limiter
-from elearn.models import Completion, Membership, Organisation, Role, User, utcnow
+from elearn.models import (
+    Certificate,
+    Completion,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    utcnow,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery staple"
@@ -141,6 +149,32 @@ class Factory:
         update_standing(user.id, course_slug, self.session)
         self.session.commit()
         return completion
+
+    def certificate(self, completion: Completion, code: str, save: bool = True, **values):
+        """A certificate of the completion, in the holder's name unless told otherwise;
+        save=False builds one only to render it."""
+        holder = self.session.get(User, completion.user_id)
+        values = {
+            "name_printed": holder.full_name,
+            "course_title": "Basics",
+            "course_version": "1.0",
+            "method": "e-learning",
+            "issuer": "CST",
+            "completed_at": completion.completed_at,
+            "expires_at": completion.expires_at,
+            **values,
+        }
+        certificate = Certificate(
+            code=code,
+            completion_id=completion.id,
+            user_id=holder.id,
+            course_slug=completion.course_slug,
+            **values,
+        )
+        if save:
+            self.session.add(certificate)
+            self.session.commit()
+        return certificate
 
 
 @pytest.fixture

@@ -130,18 +130,7 @@ def test_names_in_any_script_print_and_can_be_read_back(app, make, session, name
 
     learner = make.user(full_name=name)
     completion = make.completion(learner)
-    certificate = Certificate(
-        code="A" * 28,
-        completion_id=completion.id,
-        user_id=learner.id,
-        name_printed=name,
-        course_slug="basics",
-        course_title="Basics",
-        course_version="1.0",
-        method="e-learning",
-        issuer="CST",
-        completed_at=completion.completed_at,
-    )
+    certificate = make.certificate(completion, "A" * 28, save=False, name_printed=name)
     text = pdf_text(certificate_pdf(certificate, "http://localhost/verify/x"))
     assert name in unicodedata.normalize("NFC", text), text
 
@@ -151,18 +140,7 @@ def test_bengali_name_is_shaped_with_an_embedded_bengali_font(app, make, session
 
     learner = make.user(full_name="সৌমিত্র চট্টোপাধ্যায়")
     completion = make.completion(learner)
-    certificate = Certificate(
-        code="B" * 28,
-        completion_id=completion.id,
-        user_id=learner.id,
-        name_printed=learner.full_name,
-        course_slug="basics",
-        course_title="Basics",
-        course_version="1.0",
-        method="e-learning",
-        issuer="CST",
-        completed_at=completion.completed_at,
-    )
+    certificate = make.certificate(completion, "B" * 28, save=False)
     data = certificate_pdf(certificate, "http://localhost/v")
     reader = pypdf.PdfReader(io.BytesIO(data))
     names = [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
@@ -342,22 +320,7 @@ def test_refresher_due_then_retaking_issues_a_new_certificate_and_keeps_history(
     first = make.completion(
         learner, completed_at=now - timedelta(days=355), expires_at=now + timedelta(days=10)
     )
-    session.add(
-        Certificate(
-            code="C" * 28,
-            completion_id=first.id,
-            user_id=learner.id,
-            name_printed="Old",
-            course_slug="basics",
-            course_title="Basics",
-            course_version="1.0",
-            method="e-learning",
-            issuer="CST",
-            completed_at=first.completed_at,
-            expires_at=first.expires_at,
-        )
-    )
-    session.commit()
+    make.certificate(first, "C" * 28, name_printed="Old")
     browser.sign_in(learner)
     page = browser.get("/my-training")
     assert page.soup.select_one(".govuk-tag").get_text(strip=True) == "Refresher due"

@@ -160,20 +160,7 @@ def test_erasure_removes_identity_and_keeps_the_figures(app, browser, other_brow
     org = make.organisation()
     learner = make.user(full_name="Rose Tyler", email="rose@example.com", org=org)
     completion = make.completion(learner)
-    session.add(
-        Certificate(
-            code="D" * 28,
-            completion_id=completion.id,
-            user_id=learner.id,
-            name_printed="Rose Tyler",
-            course_slug="basics",
-            course_title="B",
-            course_version="1.0",
-            method="e-learning",
-            issuer="CST",
-            completed_at=completion.completed_at,
-        )
-    )
+    make.certificate(completion, "D" * 28, course_title="B")
     session.add(
         Assignment(organisation_id=org.id, course_slug="basics", team="", due_on=utcnow().date())
     )
@@ -293,17 +280,6 @@ def test_hostile_names_are_shown_as_text_everywhere(app, browser, other_browser,
     from elearn.certificates.pdf import certificate_pdf
 
     completion = session.scalar(select(Completion))
-    certificate = Certificate(
-        code="E" * 28,
-        completion_id=completion.id,
-        user_id=learner.id,
-        name_printed=learner.full_name,
-        course_slug="basics",
-        course_title=HOSTILE,
-        course_version="1.0",
-        method="e-learning",
-        issuer="CST",
-        completed_at=completion.completed_at,
-    )
+    certificate = make.certificate(completion, "E" * 28, save=False, course_title=HOSTILE)
     text = pypdfium2.PdfDocument(certificate_pdf(certificate, "http://x/v"))[0].get_textpage()
     assert f"Learner {HOSTILE}" in text.get_text_range(), "printed literally, not as markup"
