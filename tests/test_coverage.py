@@ -226,3 +226,50 @@ def test_period_helpers():
     assert Period.last_twelve_months(date(2026, 6, 15)) == PERIOD
     assert PERIOD.previous() == Period(date(2024, 6, 16), date(2025, 6, 15))
     assert Period.last_twelve_months(date(2028, 2, 29)).start == date(2027, 3, 1)
+
+
+def test_a_member_required_twice_counts_once_and_teams_decide_who_is_overdue(app, make, session):
+    """Gamma requires hate crime of everyone (due 1 May) and again of its Staff (due
+    1 April), and WRAP of its Staff only (due 1 December, not yet)."""
+    gamma = Organisation(name="Gamma Trust", sector="charity", headcount=20)
+    session.add(gamma)
+    session.commit()
+    people = {}
+    for name, team in [("g1", "Staff"), ("g2", "Staff"), ("g3", None), ("g4", "Other")]:
+        people[name] = make.user(full_name=name)
+        session.add(Membership(user_id=people[name].id, organisation_id=gamma.id, team=team))
+    for name, expires in [("g1", at(2029, 1, 1)), ("g4", at(2026, 1, 1))]:
+        session.add(
+            Completion(
+                user_id=people[name].id,
+                course_slug="hate-crime",
+                course_version="1",
+                sequence=1,
+                completed_at=at(2023, 1, 1),
+                expires_at=expires,
+                method="e-learning",
+            )
+        )
+        session.flush()
+        update_standing(people[name].id, "hate-crime", session)
+    for course, team, due in [
+        ("hate-crime", "", date(2026, 5, 1)),
+        ("hate-crime", "Staff", date(2026, 4, 1)),
+        ("wrap", "Staff", date(2026, 12, 1)),
+    ]:
+        session.add(Assignment(organisation_id=gamma.id, course_slug=course, team=team, due_on=due))
+    session.commit()
+
+    courses = {row["course"]: row for row in report(app, coverage.by_course)}
+    assert (courses["hate-crime"]["required_of"], courses["hate-crime"]["trained_of_required"]) == (
+        4,  # g1 and g2 once each, though required twice over; g3 with no team; g4
+        1,  # g1; g4's completion has expired
+    )
+    assert (courses["wrap"]["required_of"], courses["wrap"]["trained_of_required"]) == (2, 0)
+    (row,) = report(app, coverage.by_organisation)
+    assert (row["required_of"], row["trained_of_required"], row["overdue"]) == (
+        6,
+        1,
+        3,  # g2, g3 and g4 are past hate crime's due date; WRAP is not due yet
+    )
+    assert row["headcount_coverage"] == 2.5  # 1 of 20, once for each of two courses

@@ -101,7 +101,15 @@ class Figures:
     def __init__(self, query: ReportQuery) -> None:
         self.query = query
 
-    FAMILIES = ("period_counts", "status_now", "coverage", "enrolment", "credited")
+    FAMILIES = (
+        "coverage",
+        "period_counts",
+        "credited",
+        "overdue",
+        "monthly",
+        "enrolment",
+        "status_now",
+    )
 
     def prefetch(self) -> Figures:
         """Run the independent statements side by side, each on a connection of its own.
@@ -160,104 +168,128 @@ class Figures:
 
     @cached_property
     def status_now(self) -> dict[tuple[str, str], tuple]:
-        """(valid, refresher due, expired) per course and in total."""
-        now, soon = self.query.now, self.query.now + REFRESHER_WINDOW
-        standing = (
-            select(CourseStanding.course_slug, CourseStanding.expires_at)
-            .where(_course_filter(self.query, CourseStanding.course_slug))
-            .cte("standing")
-        )
-        expires = standing.c.expires_at
+        """(valid, refresher due, expired) per course and in total.
 
-        def counts(level: str, key):
-            return select(
-                literal(level).label("level"),
-                key.label("key"),
+        Everyone holds one standing per course, so the total is the sum of the courses'
+        counts: three rows at most, added up here rather than read twice."""
+        now, soon = self.query.now, self.query.now + REFRESHER_WINDOW
+        expires = CourseStanding.expires_at
+        statement = (
+            select(
+                literal("course"),
+                CourseStanding.course_slug,
                 func.count(case((or_(expires.is_(None), expires > soon), 1))),
                 func.count(case((and_(expires > now, expires <= soon), 1))),
                 func.count(case((expires <= now, 1))),
             )
-
-        statement = union_all(
-            counts("course", standing.c.course_slug).group_by(standing.c.course_slug),
-            counts("total", literal(TOTAL)),
+            .where(_course_filter(self.query, CourseStanding.course_slug))
+            .group_by(CourseStanding.course_slug)
         )
-        return _by_level(db.session.execute(statement).all())
+        counts = _by_level(db.session.execute(statement).all())
+        counts[("total", TOTAL)] = tuple(map(sum, zip(*counts.values(), strict=True))) or (0, 0, 0)
+        return counts
 
     # --- coverage of required training ------------------------------------------------------
 
-    def _scope(self):
-        """One row per active member who must take a course: their team, and whether they
-        hold a valid completion of it now.
-
-        Starts from the distinct (organisation, course) pairs that are required, so a
-        member required to take a course twice over (by the whole organisation and by
-        their team) is one row without grouping every member.
-        """
-        query = self.query
-        pairs = (
-            select(Assignment.organisation_id, Assignment.course_slug)
-            .where(_course_filter(query, Assignment.course_slug))
-            .distinct()
-            .subquery("pairs")
-        )
-        applies = and_(
-            Assignment.organisation_id == pairs.c.organisation_id,
-            Assignment.course_slug == pairs.c.course_slug,
-            or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
-        )
-        valid = and_(
-            CourseStanding.user_id == Membership.user_id,
-            CourseStanding.course_slug == pairs.c.course_slug,
-            or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > query.now),
-        )
+    def _required(self, *conditions):
+        """The distinct (organisation, course, team) requirements of approved organisations."""
         return (
-            select(
-                pairs.c.organisation_id,
-                Organisation.sector,
-                pairs.c.course_slug,
-                Membership.user_id,
-                Membership.team,
-                case((CourseStanding.user_id.is_not(None), 1), else_=0).label("trained"),
-            )
-            .select_from(pairs)
-            .join(Organisation, Organisation.id == pairs.c.organisation_id)
-            .join(
-                Membership,
-                and_(
-                    Membership.organisation_id == pairs.c.organisation_id,
-                    Membership.left_at.is_(None),
-                ),
-            )
-            .outerjoin(CourseStanding, valid)
+            select(Assignment.organisation_id, Assignment.course_slug, Assignment.team)
+            .join(Organisation, Organisation.id == Assignment.organisation_id)
             .where(
                 Organisation.status == OrganisationStatus.APPROVED,
-                select(Assignment.id).where(applies).exists(),
+                _course_filter(self.query, Assignment.course_slug),
+                *conditions,
             )
-            .cte("scope")
+            .distinct()
+            .cte("required")
         )
+
+    def _valid_standing(self):
+        return or_(CourseStanding.expires_at.is_(None), CourseStanding.expires_at > self.query.now)
 
     @cached_property
     def coverage(self) -> dict[tuple[str, str], tuple]:
         """(members, trained, headcount, courses) by course, sector and organisation (key:
-        its id as text), the (organisation, course) pairs themselves ("pair",
-        "id|slug") and members overdue per organisation ("overdue")."""
-        scope = self._scope()
+        its id as text), and the (organisation, course) pairs themselves ("pair", "id|slug").
+
+        Members are counted per team and valid completions per team and course before
+        either meets the requirements, so the statement reads each active membership and
+        each valid standing once, rather than looking up every member for every course.
+        A member required to take a course twice over (by the whole organisation and by
+        their team) counts once, because each team either is required to or is not.
+        """
+        required = self._required()
+
+        def applies(organisation_id, course_slug, team):
+            return (
+                select(literal(1))
+                .where(
+                    required.c.organisation_id == organisation_id,
+                    required.c.course_slug == course_slug,
+                    required.c.team.in_([WHOLE_ORGANISATION, team]),
+                )
+                .exists()
+            )
+
+        team = func.coalesce(Membership.team, WHOLE_ORGANISATION)
+        teams = (
+            select(Membership.organisation_id, team.label("team"), func.count().label("members"))
+            .where(
+                Membership.left_at.is_(None),
+                Membership.organisation_id.in_(select(required.c.organisation_id)),
+            )
+            .group_by(Membership.organisation_id, team)
+            .cte("teams")
+        )
+        held = (
+            select(
+                Membership.organisation_id,
+                team.label("team"),
+                CourseStanding.course_slug,
+                func.count().label("trained"),
+            )
+            .join(
+                Membership,
+                and_(Membership.user_id == CourseStanding.user_id, Membership.left_at.is_(None)),
+            )
+            .where(self._valid_standing(), _course_filter(self.query, CourseStanding.course_slug))
+            .group_by(Membership.organisation_id, team, CourseStanding.course_slug)
+            .cte("held")
+        )
+        courses = select(required.c.organisation_id, required.c.course_slug).distinct().cte()
+        members = (
+            select(courses.c.organisation_id, courses.c.course_slug, func.sum(teams.c.members))
+            .join(teams, teams.c.organisation_id == courses.c.organisation_id)
+            .where(applies(courses.c.organisation_id, courses.c.course_slug, teams.c.team))
+            .group_by(courses.c.organisation_id, courses.c.course_slug)
+            .subquery("members")
+        )
+        trained = (
+            select(held.c.organisation_id, held.c.course_slug, func.sum(held.c.trained))
+            .where(applies(held.c.organisation_id, held.c.course_slug, held.c.team))
+            .group_by(held.c.organisation_id, held.c.course_slug)
+            .subquery("trained")
+        )
+        members_of, trained_of = members.c[2], trained.c[2]
         pairs = (
             select(
-                scope.c.organisation_id,
-                scope.c.sector,
-                scope.c.course_slug,
-                func.count().label("members"),
-                func.sum(scope.c.trained).label("trained"),
+                members.c.organisation_id,
+                Organisation.sector,
+                Organisation.headcount,
+                members.c.course_slug,
+                members_of.label("members"),
+                func.coalesce(trained_of, 0).label("trained"),
             )
-            .group_by(scope.c.organisation_id, scope.c.sector, scope.c.course_slug)
+            .join(Organisation, Organisation.id == members.c.organisation_id)
+            .outerjoin(
+                trained,
+                and_(
+                    trained.c.organisation_id == members.c.organisation_id,
+                    trained.c.course_slug == members.c.course_slug,
+                ),
+            )
             .cte("pairs")
-        )
-        headcount = (
-            select(Organisation.headcount)
-            .where(Organisation.id == pairs.c.organisation_id)
-            .scalar_subquery()
         )
 
         def totals(level: str, key):
@@ -266,7 +298,7 @@ class Figures:
                 key.label("key"),
                 func.sum(pairs.c.members),
                 func.sum(pairs.c.trained),
-                func.sum(headcount),
+                func.sum(pairs.c.headcount),
                 func.count(),
             ).group_by(key)
 
@@ -280,34 +312,43 @@ class Figures:
                 pair_key,
                 pairs.c.members,
                 pairs.c.trained,
-                headcount,
+                pairs.c.headcount,
                 literal(1, Integer),
             ),
-            select(
-                literal("overdue"),
-                cast(scope.c.organisation_id, String),
-                func.count(distinct(scope.c.user_id)),
-                literal(0, Integer),
-                literal(0, Integer),
-                literal(0, Integer),
-            )
-            .where(scope.c.trained == 0, self._past_due(scope))
-            .group_by(scope.c.organisation_id),
         )
         return _by_level(db.session.execute(statement).all())
 
-    def _past_due(self, scope):
-        """A required course's due date has passed for this member (their team's or all's)."""
-        return (
-            select(Assignment.id)
-            .where(
-                Assignment.organisation_id == scope.c.organisation_id,
-                Assignment.course_slug == scope.c.course_slug,
-                Assignment.due_on < self.query.now.date(),
-                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == scope.c.team),
+    @cached_property
+    def overdue(self) -> dict[str, int]:
+        """Active members per organisation (key: its id as text) without a valid completion
+        of a required course whose due date (their team's or everyone's) has passed."""
+        due = self._required(Assignment.due_on < self.query.now.date())
+        team = func.coalesce(Membership.team, WHOLE_ORGANISATION)
+        statement = (
+            select(
+                cast(Membership.organisation_id, String),
+                func.count(distinct(Membership.user_id)),
             )
-            .exists()
+            .join(
+                due,
+                and_(
+                    due.c.organisation_id == Membership.organisation_id,
+                    due.c.team.in_([WHOLE_ORGANISATION, team]),
+                ),
+            )
+            .where(
+                Membership.left_at.is_(None),
+                ~select(literal(1))
+                .where(
+                    CourseStanding.user_id == Membership.user_id,
+                    CourseStanding.course_slug == due.c.course_slug,
+                    self._valid_standing(),
+                )
+                .exists(),
+            )
+            .group_by(Membership.organisation_id)
         )
+        return dict(db.session.execute(statement).all())
 
     def coverage_of(self, level: str, key: str) -> dict:
         members, trained, headcount, _ = self.coverage.get((level, key), (0, 0, None, 0))
@@ -460,7 +501,7 @@ class Figures:
                     "headcount": headcount,
                     "members": members,
                     "people_trained": self.credited.get(("organisation", key), (0,))[0],
-                    "overdue": self.coverage.get(("overdue", key), (0,))[0],
+                    "overdue": self.overdue.get(key, 0),
                     # The headcount counts once for each course the organisation requires.
                     **coverage_fields(covered, trained, (headcount or 0) * int(courses or 0)),
                 }
@@ -502,11 +543,12 @@ class Figures:
             )
         return sorted(rows, key=lambda row: (row["coverage"], row["name"]))
 
-    def trend(self) -> dict[str, dict[str, int]]:
-        """Completions per course per month of the period, zero-filled."""
+    @cached_property
+    def monthly(self) -> list[tuple[str, str, int]]:
+        """(course, YYYY-MM, completions) for each month of the period with any."""
         period = self.query.period
         month = month_of(Completion.completed_at)
-        rows = db.session.execute(
+        return db.session.execute(
             select(Completion.course_slug, month.label("month"), func.count())
             .where(
                 Completion.completed_at >= period.starts_at,
@@ -515,9 +557,12 @@ class Figures:
             )
             .group_by(Completion.course_slug, month)
         ).all()
+
+    def trend(self) -> dict[str, dict[str, int]]:
+        """Completions per course per month of the period, zero-filled."""
         series: dict[str, dict[str, int]] = {}
-        for slug, label, count in rows:
-            series.setdefault(slug, dict.fromkeys(period.months(), 0))[label] = count
+        for slug, label, count in self.monthly:
+            series.setdefault(slug, dict.fromkeys(self.query.period.months(), 0))[label] = count
         return dict(sorted(series.items()))
 
     def sectors_without_organisations(self, sectors: dict[str, str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 
 from flask import Blueprint, abort, make_response, render_template, request, url_for
 
@@ -56,13 +56,16 @@ def sorted_table(name: str, rows: list[dict]) -> list[dict]:
 @cst_admin_required
 def index():
     form, query, threshold = filter_form()
-    # A copy: the built figures may be shared through the cache, and sorting and links
-    # belong to this request.
-    figures = copy.deepcopy(dashboard.build(query, titles(), threshold))
-    figures.courses = sorted_table("courses", figures.courses)
-    figures.sectors = sorted_table("sectors", figures.sectors)
-    figures.departments = sorted_table("organisations", figures.departments)
-    figures.gaps = sorted_table("gaps", figures.gaps)
+    # The built figures may be shared through the cache: the tables this request sorts
+    # and links are copies.
+    built = dashboard.build(query, titles(), threshold)
+    figures = replace(
+        built,
+        courses=sorted_table("courses", copies(built.courses)),
+        sectors=sorted_table("sectors", copies(built.sectors)),
+        departments=sorted_table("organisations", copies(built.departments)),
+        gaps=sorted_table("gaps", copies(built.gaps)),
+    )
     add_links(figures, request.args.to_dict(flat=False))
     return render_template(
         "reports/index.html",
@@ -98,6 +101,10 @@ def sector(sector: str):
         cell=cell,
         args=request.args.to_dict(flat=False),
     )
+
+
+def copies(rows: list[dict]) -> list[dict]:
+    return [dict(row) for row in rows]
 
 
 def add_links(figures: dashboard.Dashboard, args: dict) -> None:
