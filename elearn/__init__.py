@@ -113,11 +113,11 @@ def _register_blueprints(app: Flask) -> None:
 
     from flask_login import current_user
 
-    from elearn.permissions import managed_organisations
+    from elearn.permissions import manages_any_organisation
 
     @app.context_processor
     def navigation():
         def manages_organisations() -> bool:
-            return bool(current_user.is_authenticated and managed_organisations(current_user))
+            return bool(current_user.is_authenticated and manages_any_organisation(current_user))
 
         return {"manages_organisations": manages_organisations}

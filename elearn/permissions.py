@@ -12,7 +12,7 @@ import functools
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from elearn.extensions import db
 from elearn.models import Membership, Organisation, OrganisationStatus, Role, User
@@ -83,6 +83,24 @@ def cst_admin_required(view):
 
     wrapped.required_action = Action.ADMINISTER
     return wrapped
+
+
+MANAGES_ANY = select(
+    select(Membership.id)
+    .join(Organisation, Organisation.id == Membership.organisation_id)
+    .where(
+        Membership.user_id == bindparam("user_id"),
+        Membership.role == Role.MANAGER,
+        Membership.left_at.is_(None),
+        Organisation.status == OrganisationStatus.APPROVED,
+    )
+    .exists()
+)
+
+
+def manages_any_organisation(user: User) -> bool:
+    """Whether the user manages an approved organisation (the menu asks on every page)."""
+    return bool(db.session.scalar(MANAGES_ANY, {"user_id": user.id}))
 
 
 def managed_organisations(user: User) -> list[Organisation]:

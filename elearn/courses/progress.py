@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from elearn.courses.catalogue import Catalogue, Course, Module
 from elearn.extensions import db
@@ -72,36 +72,37 @@ class LearnerRecord:
     completions: dict[str, Completion]
 
 
+# Built once: a learner's record is read on every course page, so its statements are
+# bound to parameters rather than put together again for each request.
+USER, COURSES = bindparam("user_id"), bindparam("course_slugs", expanding=True)
+VIEWS = select(ModuleView.course_slug, ModuleView.module_slug, ModuleView.last_viewed_at).where(
+    ModuleView.user_id == USER, ModuleView.course_slug.in_(COURSES)
+)
+PASSES = (
+    select(QuizAttempt.course_slug, QuizAttempt.module_slug, func.max(QuizAttempt.submitted_at))
+    .where(
+        QuizAttempt.user_id == USER,
+        QuizAttempt.course_slug.in_(COURSES),
+        QuizAttempt.status == AttemptStatus.SUBMITTED,
+        QuizAttempt.passed.is_(True),
+    )
+    .group_by(QuizAttempt.course_slug, QuizAttempt.module_slug)
+)
+COMPLETIONS = (
+    select(Completion)
+    .where(Completion.user_id == USER, Completion.course_slug.in_(COURSES))
+    .order_by(Completion.completed_at, Completion.sequence)
+)
+
+
 def learner_record(user_id: int, course_slugs: list[str]) -> LearnerRecord:
-    views = db.session.execute(
-        select(ModuleView.course_slug, ModuleView.module_slug, ModuleView.last_viewed_at).where(
-            ModuleView.user_id == user_id, ModuleView.course_slug.in_(course_slugs)
-        )
-    ).all()
-    passes = db.session.execute(
-        select(
-            QuizAttempt.course_slug,
-            QuizAttempt.module_slug,
-            func.max(QuizAttempt.submitted_at),
-        )
-        .where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.course_slug.in_(course_slugs),
-            QuizAttempt.status == AttemptStatus.SUBMITTED,
-            QuizAttempt.passed.is_(True),
-        )
-        .group_by(QuizAttempt.course_slug, QuizAttempt.module_slug)
-    ).all()
+    params = {"user_id": user_id, "course_slugs": course_slugs}
     completions: dict[str, Completion] = {}
-    for completion in db.session.scalars(
-        select(Completion)
-        .where(Completion.user_id == user_id, Completion.course_slug.in_(course_slugs))
-        .order_by(Completion.completed_at, Completion.sequence)
-    ):
+    for completion in db.session.scalars(COMPLETIONS, params):
         completions[completion.course_slug] = completion  # the latest wins
     return LearnerRecord(
-        views={(c, m): at for c, m, at in views},
-        passes={(c, m): at for c, m, at in passes},
+        views={(c, m): at for c, m, at in db.session.execute(VIEWS, params)},
+        passes={(c, m): at for c, m, at in db.session.execute(PASSES, params)},
         completions=completions,
     )
 

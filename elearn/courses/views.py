@@ -28,6 +28,7 @@ from elearn.models import QuizAttempt, utcnow
 from elearn.models.certificate import current_certificates
 from elearn.models.organisation import required_courses
 from elearn.security import keeps_input_on_csrf_failure
+from elearn.shared_pages import render_shared
 
 bp = Blueprint("courses", __name__)
 
@@ -125,7 +126,8 @@ def module_page(course_slug: str, module_slug: str):
             operations.complete_if_done(current_user.id, course, utcnow())
             db.session.commit()
     previous, following = course.neighbours(module)
-    return render_template(
+    return render_shared(
+        ("module", course.slug, course.version, module.slug),
         "courses/module.html",
         course=course,
         module=module,

@@ -1,0 +1,72 @@
+"""Pages that are the same for everyone who sees them with the same menu, rendered once.
+
+A module page is the module's text inside the site's layout. Its HTML differs between
+learners only in the header (signed in or not, a CST admin's menu, a manager's link) and
+in two per-request secrets: the CSP nonce and the CSRF token of the sign-out button. So
+it is rendered once for each module and menu with placeholders for the secrets, and each
+response fills in its own. Nothing a learner has done appears on these pages; a page
+with a message to show (a flash) is rendered afresh, since the message is this
+request's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+
+from flask import current_app, g, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from elearn.permissions import manages_any_organisation
+from elearn.security import csp_nonce
+
+MAX_PAGES = 512
+# Random for each process, so no course text can contain them.
+NONCE = f"nonce-{secrets.token_hex(16)}"
+CSRF = f"csrf-{secrets.token_hex(16)}"
+
+
+def _pages() -> OrderedDict[tuple, str]:
+    """This application's pages (each app has its catalogue and configuration)."""
+    return current_app.extensions.setdefault("elearn.shared_pages", OrderedDict())
+
+
+def menu() -> tuple:
+    """Everything the layout's header shows differently from one person to another."""
+    if not current_user.is_authenticated:
+        return ("visitor", request.endpoint)
+    if current_user.is_cst_admin:
+        return ("admin", request.endpoint)
+    return ("manager" if manages_any_organisation(current_user) else "learner", request.endpoint)
+
+
+def render_shared(key: tuple, template: str, **context) -> str:
+    """render_template, from the copy rendered for this key and menu when there is one."""
+    if session.get("_flashes"):
+        return render_template(template, **context)
+    pages, full_key = _pages(), (key, menu())
+    page = pages.get(full_key)
+    if page is None:
+        page = _render_with_placeholders(template, context)
+        pages[full_key] = page
+        while len(pages) > MAX_PAGES:
+            pages.popitem(last=False)
+    else:
+        pages.move_to_end(full_key)
+    if CSRF in page:
+        page = page.replace(CSRF, generate_csrf())
+    return page.replace(NONCE, csp_nonce())
+
+
+def _render_with_placeholders(template: str, context: dict) -> str:
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    g.csp_nonce, real_token = NONCE, g.pop(field, None)
+    setattr(g, field, CSRF)
+    try:
+        return render_template(template, **context)
+    finally:
+        del g.csp_nonce
+        g.pop(field)
+        if real_token is not None:
+            setattr(g, field, real_token)
