@@ -12,7 +12,7 @@ import functools
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import Exists, select
 
 from elearn.extensions import db
 from elearn.models import Membership, Organisation, OrganisationStatus, Role, User
@@ -85,22 +85,30 @@ def cst_admin_required(view):
     return wrapped
 
 
-MANAGES_ANY = select(
-    select(Membership.id)
-    .join(Organisation, Organisation.id == Membership.organisation_id)
-    .where(
-        Membership.user_id == bindparam("user_id"),
-        Membership.role == Role.MANAGER,
-        Membership.left_at.is_(None),
-        Organisation.status == OrganisationStatus.APPROVED,
+def manages_any() -> Exists:
+    """Whether the User of the enclosing statement manages an approved organisation."""
+    return (
+        select(Membership.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(
+            Membership.user_id == User.id,
+            Membership.role == Role.MANAGER,
+            Membership.left_at.is_(None),
+            Organisation.status == OrganisationStatus.APPROVED,
+        )
+        .exists()
     )
-    .exists()
-)
 
 
 def manages_any_organisation(user: User) -> bool:
-    """Whether the user manages an approved organisation (the menu asks on every page)."""
-    return bool(db.session.scalar(MANAGES_ANY, {"user_id": user.id}))
+    """Whether the user manages an approved organisation (the menu asks on every page).
+
+    Signing in loads the answer with the person (`load_user`), so the menu costs no
+    query of its own."""
+    known = getattr(user, "manages_any_organisation", None)
+    if known is not None:
+        return known
+    return bool(db.session.scalar(select(manages_any()).where(User.id == user.id)))
 
 
 def managed_organisations(user: User) -> list[Organisation]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from elearn.models import Role
+from elearn.models import Membership, Role, utcnow
 
 MODULE = "/courses/basics/welcome"
 
@@ -51,3 +51,14 @@ def test_a_message_for_this_request_is_shown_once(browser, make):
         session["_flashes"] = [("info", "Your answers were saved.")]
     assert "Your answers were saved." in browser.get(MODULE).text()
     assert "Your answers were saved." not in browser.get(MODULE).text()
+
+
+def test_a_manager_who_leaves_loses_the_link_on_the_next_page(browser, make, session):
+    manager = make.user(org=make.organisation(), role=Role.MANAGER)
+    browser.sign_in(manager)
+    assert "Your organisation" in browser.get(MODULE).text()
+    membership = session.query(Membership).filter_by(user_id=manager.id).one()
+    membership.left_at = utcnow()
+    session.commit()
+    assert "Your organisation" not in browser.get(MODULE).text()
+    assert "Your organisation" not in browser.get("/my-training").text()

@@ -10,11 +10,12 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, func, literal, select, union_all
 
 from elearn.courses.catalogue import Catalogue, Course, Module
 from elearn.extensions import db
 from elearn.models import AttemptStatus, Completion, ModuleView, QuizAttempt
+from elearn.models.types import UTCDateTime
 
 
 class Status(enum.StrEnum):
@@ -40,7 +41,7 @@ class CourseProgress:
     course: Course
     steps: tuple[Step, ...]
     status: Status
-    completion: Completion | None
+    completion: Held | None
 
     @property
     def done_count(self) -> int:
@@ -63,48 +64,77 @@ class CourseProgress:
         return next(step for step in self.steps if step.module.slug == module.slug)
 
 
+@dataclass(frozen=True)
+class Held:
+    """A completion as progress sees it: when, and until when."""
+
+    completed_at: datetime
+    expires_at: datetime | None
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+
 @dataclass
 class LearnerRecord:
-    """A learner's raw activity for some courses, fetched in three queries."""
+    """A learner's raw activity for some courses, fetched in one query."""
 
     views: dict[tuple[str, str], datetime]
     passes: dict[tuple[str, str], datetime]
-    completions: dict[str, Completion]
+    completions: dict[str, Held]
 
 
-# Built once: a learner's record is read on every course page, so its statements are
-# bound to parameters rather than put together again for each request.
+# Built once with bound parameters: a learner's record is read on every course page.
 USER, COURSES = bindparam("user_id"), bindparam("course_slugs", expanding=True)
-VIEWS = select(ModuleView.course_slug, ModuleView.module_slug, ModuleView.last_viewed_at).where(
-    ModuleView.user_id == USER, ModuleView.course_slug.in_(COURSES)
-)
-PASSES = (
-    select(QuizAttempt.course_slug, QuizAttempt.module_slug, func.max(QuizAttempt.submitted_at))
+NO_MODULE = literal(None, String)
+RECORD = union_all(
+    select(
+        literal("view"),
+        ModuleView.course_slug,
+        ModuleView.module_slug,
+        ModuleView.last_viewed_at,
+        literal(None, UTCDateTime),
+        literal(0),
+    ).where(ModuleView.user_id == USER, ModuleView.course_slug.in_(COURSES)),
+    select(
+        literal("pass"),
+        QuizAttempt.course_slug,
+        QuizAttempt.module_slug,
+        func.max(QuizAttempt.submitted_at),
+        literal(None, UTCDateTime),
+        literal(0),
+    )
     .where(
         QuizAttempt.user_id == USER,
         QuizAttempt.course_slug.in_(COURSES),
         QuizAttempt.status == AttemptStatus.SUBMITTED,
         QuizAttempt.passed.is_(True),
     )
-    .group_by(QuizAttempt.course_slug, QuizAttempt.module_slug)
-)
-COMPLETIONS = (
-    select(Completion)
-    .where(Completion.user_id == USER, Completion.course_slug.in_(COURSES))
-    .order_by(Completion.completed_at, Completion.sequence)
+    .group_by(QuizAttempt.course_slug, QuizAttempt.module_slug),
+    select(
+        literal("completion"),
+        Completion.course_slug,
+        NO_MODULE,
+        Completion.completed_at,
+        Completion.expires_at,
+        Completion.sequence,
+    ).where(Completion.user_id == USER, Completion.course_slug.in_(COURSES)),
 )
 
 
 def learner_record(user_id: int, course_slugs: list[str]) -> LearnerRecord:
-    params = {"user_id": user_id, "course_slugs": course_slugs}
-    completions: dict[str, Completion] = {}
-    for completion in db.session.scalars(COMPLETIONS, params):
-        completions[completion.course_slug] = completion  # the latest wins
-    return LearnerRecord(
-        views={(c, m): at for c, m, at in db.session.execute(VIEWS, params)},
-        passes={(c, m): at for c, m, at in db.session.execute(PASSES, params)},
-        completions=completions,
-    )
+    record = LearnerRecord({}, {}, {})
+    latest: dict[str, tuple[datetime, int]] = {}
+    rows = db.session.execute(RECORD, {"user_id": user_id, "course_slugs": course_slugs})
+    for kind, course, module, at, expires_at, sequence in rows:
+        if kind == "view":
+            record.views[(course, module)] = at
+        elif kind == "pass":
+            record.passes[(course, module)] = at
+        elif course not in latest or (at, sequence) > latest[course]:  # the latest wins
+            latest[course] = (at, sequence)
+            record.completions[course] = Held(at, expires_at)
+    return record
 
 
 def progress_from_record(course: Course, record: LearnerRecord, now: datetime) -> CourseProgress:
