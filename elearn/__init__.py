@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from elearn.config import PROJECT_DIR, Config
 from elearn.extensions import csrf, db, limiter, login_manager, migrate
+from elearn.sessions import SlidingSessionInterface
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
         instance_path=str(config.INSTANCE_DIR),
     )
     app.config.from_object(config)
+    app.session_interface = SlidingSessionInterface()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]

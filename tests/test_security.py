@@ -283,3 +283,19 @@ def test_hostile_names_are_shown_as_text_everywhere(app, browser, other_browser,
     certificate = make.certificate(completion, "E" * 28, save=False, course_title=HOSTILE)
     text = pypdfium2.PdfDocument(certificate_pdf(certificate, "http://x/v"))[0].get_textpage()
     assert f"Learner {HOSTILE}" in text.get_text_range(), "printed literally, not as markup"
+
+
+def test_a_fresh_session_cookie_is_not_signed_again_until_a_minute_old(browser, make, monkeypatch):
+    from elearn import sessions
+
+    browser.sign_in(make.user())
+    browser.get("/my-training")  # shows (and so removes) the welcome message
+    response = browser.get("/my-training").response
+    assert "Set-Cookie" not in response.headers  # issued seconds ago
+    monkeypatch.setattr(sessions, "REFRESH_AFTER_SECONDS", 0)
+    cookie = browser.get("/my-training").response.headers["Set-Cookie"]
+    assert "Expires=" in cookie and "HttpOnly" in cookie  # the eight hours start again
+    monkeypatch.setattr(sessions, "REFRESH_AFTER_SECONDS", 60)
+    assert "Set-Cookie" not in browser.get("/my-training").response.headers
+    browser.sign_out()  # a changed session is always sent
+    assert browser.last.response.headers["Set-Cookie"]
