@@ -34,6 +34,7 @@ from elearn.config import PROJECT_DIR, Config, database_url, engine_options
 
 RESULTS = PROJECT_DIR / "bench" / "results"
 DATA = PROJECT_DIR / "bench" / ".data"
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) elearn-bench"
 PASSWORD = "bench password 2026"  # noqa: S105 - a synthetic population's
 TARGETS = {
     "dashboard (computed)": ("p95_ms", 300),
@@ -304,10 +305,14 @@ def serve(module: str, env: dict) -> tuple[subprocess.Popen, int]:
 
 
 def load(url: str, cookie: str | None, seconds: int = 10) -> float:
-    """Requests per second from wrk (a separate process), 2 threads and 8 connections."""
+    """Requests per second from wrk (a separate process), 2 threads and 8 connections.
+
+    A signed-in learner's requests carry the browser's User-Agent that signed in: Flask-
+    Login's session protection compares it on every request, and a different one marks
+    the session no longer fresh (a change to the session, so a new cookie to sign)."""
     command = ["wrk", "-t2", "-c8", f"-d{seconds}s", url]
     if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+        command[1:1] = ["-H", f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # nosec B603
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
@@ -377,6 +382,7 @@ def signed_in_cookie(port: int, email: str) -> str:
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     base = f"http://127.0.0.1:{port}"
     page = opener.open(base + "/sign-in").read().decode()  # nosec B310
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
