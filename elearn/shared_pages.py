@@ -12,6 +12,7 @@ request's.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import OrderedDict
 
 from flask import current_app, g, render_template, request, session
@@ -21,7 +22,8 @@ from flask_wtf.csrf import generate_csrf
 from elearn.permissions import manages_any_organisation
 from elearn.security import csp_nonce
 
-MAX_PAGES = 512
+MAX_PAGES = 512  # pages x menus; the oldest rendered goes first
+_lock = threading.Lock()
 # Random for each process, so no course text can contain them.
 NONCE = f"nonce-{secrets.token_hex(16)}"
 CSRF = f"csrf-{secrets.token_hex(16)}"
@@ -49,11 +51,10 @@ def render_shared(key: tuple, template: str, **context) -> str:
     page = pages.get(full_key)
     if page is None:
         page = _render_with_placeholders(template, context)
-        pages[full_key] = page
-        while len(pages) > MAX_PAGES:
-            pages.popitem(last=False)
-    else:
-        pages.move_to_end(full_key)
+        with _lock:  # a threaded server's requests share the pages
+            pages[full_key] = page
+            while len(pages) > MAX_PAGES:
+                pages.popitem(last=False)
     if CSRF in page:
         page = page.replace(CSRF, generate_csrf())
     return page.replace(NONCE, csp_nonce())
