@@ -324,6 +324,17 @@ class Figures:
         of a required course whose due date (their team's or everyone's) has passed."""
         due = self._required(Assignment.due_on < self.query.now.date())
         team = func.coalesce(Membership.team, WHOLE_ORGANISATION)
+        held = select(CourseStanding.user_id, CourseStanding.course_slug).where(
+            self._valid_standing()
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            # PostgreSQL would look up the standings' index once for each member and
+            # course due (70,000 times at City scale); from the valid standings set
+            # aside first, it hashes them and the statement takes half as long. SQLite
+            # is quicker with its index.
+            held = held.cte("held").prefix_with("MATERIALIZED")
+        else:
+            held = held.subquery("held")
         statement = (
             select(
                 cast(Membership.organisation_id, String),
@@ -340,9 +351,8 @@ class Figures:
                 Membership.left_at.is_(None),
                 ~select(literal(1))
                 .where(
-                    CourseStanding.user_id == Membership.user_id,
-                    CourseStanding.course_slug == due.c.course_slug,
-                    self._valid_standing(),
+                    held.c.user_id == Membership.user_id,
+                    held.c.course_slug == due.c.course_slug,
                 )
                 .exists(),
             )
