@@ -85,17 +85,22 @@ def cst_admin_required(view):
     return wrapped
 
 
+def _managing(user_id) -> tuple:
+    """A person's current manager membership of an approved organisation."""
+    return (
+        Membership.user_id == user_id,
+        Membership.role == Role.MANAGER,
+        Membership.left_at.is_(None),
+        Organisation.status == OrganisationStatus.APPROVED,
+    )
+
+
 def manages_any() -> Exists:
     """Whether the User of the enclosing statement manages an approved organisation."""
     return (
         select(Membership.id)
         .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(
-            Membership.user_id == User.id,
-            Membership.role == Role.MANAGER,
-            Membership.left_at.is_(None),
-            Organisation.status == OrganisationStatus.APPROVED,
-        )
+        .where(*_managing(User.id))
         .exists()
     )
 
@@ -117,12 +122,7 @@ def managed_organisations(user: User) -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.role == Role.MANAGER,
-                Membership.left_at.is_(None),
-                Organisation.status == OrganisationStatus.APPROVED,
-            )
+            .where(*_managing(user.id))
             .order_by(Organisation.name)
         )
     )
