@@ -301,7 +301,13 @@ def serve(module: str, env: dict) -> tuple[subprocess.Popen, int]:
             return process, port
         except OSError:
             time.sleep(0.1)
+    stop(process)
     raise RuntimeError(f"{module} did not start")
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait()
 
 
 ROUNDS = 3
@@ -348,9 +354,12 @@ def measure_http(url: str | None, learner: str) -> dict:
     # Both served at once, each loaded in turn (an idle server costs nothing), three
     # rounds of each: the machine's speed drifts, and the ratio compares medians taken
     # over the same minute rather than two single runs.
-    hello, hello_port = serve("bench.hello:app", env)
-    elearn, port = serve("app:app", env)
+    servers = []
     try:
+        hello, hello_port = serve("bench.hello:app", env)
+        servers.append(hello)
+        elearn, port = serve("app:app", env)
+        servers.append(elearn)
         cookie = signed_in_cookie(port, learner)
         module = f"http://127.0.0.1:{port}/courses/wrap/prevent-and-contest"
         rates: dict[str, list[float]] = {"hello throughput": [], "module page throughput": []}
@@ -364,9 +373,8 @@ def measure_http(url: str | None, learner: str) -> dict:
             }
         results["worker peak memory"] = {"mb": peak_worker_memory_mb(elearn)}
     finally:
-        for server in (hello, elearn):
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait()
+        for server in servers:
+            stop(server)
     ratio = (
         results["module page throughput"]["requests_per_second"]
         / results["hello throughput"]["requests_per_second"]

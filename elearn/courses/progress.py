@@ -171,7 +171,7 @@ def progress_from_record(course: Course, record: LearnerRecord, now: datetime) -
 
 
 def learner_progress(user_id: int, catalogue: Catalogue, now: datetime) -> list[CourseProgress]:
-    """Progress in every course of the catalogue, in three queries whatever its size."""
+    """Progress in every course of the catalogue, in one query whatever its size."""
     courses = list(catalogue)
     record = learner_record(user_id, [course.slug for course in courses])
     return [progress_from_record(course, record, now) for course in courses]
