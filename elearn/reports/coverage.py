@@ -74,6 +74,12 @@ class Headline:
     expired: int
 
 
+def _member_team():
+    """A member's team for matching requirements; one with no team meets only the
+    organisation-wide ones."""
+    return func.coalesce(Membership.team, WHOLE_ORGANISATION)
+
+
 def _course_filter(query: ReportQuery, column):
     return column == query.course if query.course else literal(True)
 
@@ -235,7 +241,7 @@ class Figures:
                 .exists()
             )
 
-        team = func.coalesce(Membership.team, WHOLE_ORGANISATION)
+        team = _member_team()
         teams = (
             select(Membership.organisation_id, team.label("team"), func.count().label("members"))
             .where(
@@ -326,7 +332,7 @@ class Figures:
         """Active members per organisation (key: its id as text) without a valid completion
         of a required course whose due date (their team's or everyone's) has passed."""
         due = self._required(Assignment.due_on < self.query.now.date())
-        team = func.coalesce(Membership.team, WHOLE_ORGANISATION)
+        team = _member_team()
         held = select(CourseStanding.user_id, CourseStanding.course_slug).where(
             self._valid_standing()
         )
