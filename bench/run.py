@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess  # nosec B404
 import sys
+import threading
 import time
 import zipfile
 from datetime import UTC, datetime
@@ -240,7 +241,7 @@ def time_import(app, people, population) -> dict:
 
     client = client_as(app, people["manager"])
     organisation = population.large_organisation_id
-    samples = []
+    samples, sending = [], []
     for run in range(2):
         rows = "\n".join(
             f"new{run}x{n}@bench-import.example,New Person {n},Team {n % 9}" for n in range(10_000)
@@ -263,11 +264,23 @@ def time_import(app, people, population) -> dict:
             302,
         )
         samples.append((time.perf_counter() - start) * 1000)
+        sending.append(wait_for_invitations(start))
     return {
         "runs": len(samples),
         "median_ms": round(statistics.median(samples), 1),
         "p95_ms": round(max(samples), 1),
+        "emails_sent_after_s": round(statistics.median(sending), 1),
     }
+
+
+def wait_for_invitations(since: float) -> float:
+    """Seconds from the upload until a large batch's emails have all been sent: they go
+    out in the background after the manager's confirmation, and would otherwise take the
+    CPU from whatever is measured next."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("invitations-"):
+            thread.join()
+    return time.perf_counter() - since
 
 
 def free_port() -> int:
@@ -421,6 +434,9 @@ def report(results: dict, url: str | None) -> None:
     path = RESULTS / f"{stamp}-{engine}.json"
     path.write_text(json.dumps(payload, indent=2))
     print(f"\n{'path':45} {'median ms':>10} {'p95 ms':>10}  target")
+    seconds = results["population"]["seconds"]
+    verdict = f"< 60 s: {'met' if seconds < 60 else 'MISSED'}" if engine == "sqlite" else ""
+    print(f"{'population generated (s)':45} {seconds:>10} {'':>10}  {verdict}")
     for name, figures in results.items():
         if "median_ms" in figures:
             target = TARGETS.get(name)
@@ -429,6 +445,9 @@ def report(results: dict, url: str | None) -> None:
                 met = figures[target[0]] < target[1]
                 verdict = f"{target[0]} < {target[1]}: {'met' if met else 'MISSED'}"
             print(f"{name:45} {figures['median_ms']:>10} {figures['p95_ms']:>10}  {verdict}")
+    emails = results.get("import of 10,000 CSV rows", {}).get("emails_sent_after_s")
+    if emails is not None:
+        print(f"{'import: all 10,000 emails sent after (s)':45} {emails:>10}")
     for name in ("hello throughput", "module page throughput"):
         if name in results:
             print(f"{name:45} {results[name]['requests_per_second']:>10} req/s")
