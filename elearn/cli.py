@@ -1,4 +1,4 @@
-"""flask commands: content check, create-admin, demo."""
+"""flask commands: content, reminders, invitations, reports, backup, retention, demo."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
+from elearn.mail import links_to_the_site
 
 content_group = AppGroup("content", help="Course content in content/.")
 
@@ -78,10 +79,25 @@ def send_reminders_command():
     from elearn.certificates.reminders import send_reminders
     from elearn.models import utcnow
 
-    sent = send_reminders(current_catalogue(), utcnow())
+    with links_to_the_site():
+        sent = send_reminders(current_catalogue(), utcnow())
     click.echo(
         f"Sent {sent.learners} reminders to learners and {sent.managers} digests to managers."
     )
+
+
+invitations_group = AppGroup("invitations", help="Invitations to join an organisation.")
+
+
+@invitations_group.command("send")
+def send_invitations_command():
+    """Email every invitation still waiting to be sent: a batch whose sending was cut short
+    by a restart or a mail server that was down. Safe to run at any time, or from cron."""
+    from elearn.organisations.notifications import send_waiting
+
+    with links_to_the_site():
+        sent = send_waiting()
+    click.echo(f"Sent {sent} invitations.")
 
 
 report_group = AppGroup("report", help="Training coverage reports for CST.")
@@ -185,6 +201,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(retention_group)
     app.cli.add_command(report_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(invitations_group)
     app.cli.add_command(content_group)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)

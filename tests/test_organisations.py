@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+import threading
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -236,6 +237,13 @@ def test_ten_thousand_rows_import_in_one_go(app, browser, make, session):
     assert "10,000 new invitations will be sent" in preview.text()
     browser.post(preview.response.request.path)
     assert session.scalar(select(func.count()).select_from(Invitation)) == 10_000
+    for thread in threading.enumerate():  # so many are sent in the background
+        if thread.name.startswith("invitations-"):
+            thread.join(timeout=300)
+    session.expire_all()
+    unsent = select(func.count()).select_from(Invitation).where(Invitation.last_sent_at.is_(None))
+    assert session.scalar(unsent) == 0
+    assert len(list(Path(app.config["MAIL_DIR"]).glob("*.eml"))) == 10_000
 
 
 def test_resend_gives_a_new_link_and_revoke_stops_it(app, browser, other_browser, make, session):

@@ -196,3 +196,20 @@ def test_manager_of_another_organisation_cannot_decide(browser, other_browser, m
     other_browser.get(f"/organisations/{other_org.id}/external/{record.id}", status=404)
     other_browser.get(f"/organisations/{other_org.id}/external/{record.id}/evidence", status=404)
     other_browser.get(f"/organisations/{org.id}/external/{record.id}", status=403)
+
+
+def test_reminders_link_to_the_configured_site_from_the_command_line(
+    app, make, session, monkeypatch
+):
+    """cron runs the command with no request, and with no SERVER_NAME in production."""
+    org = make.organisation()
+    soon = make.user(email="soon@example.com", org=org)
+    now = utcnow()
+    make.completion(
+        soon, completed_at=now - timedelta(days=350), expires_at=now + timedelta(days=12)
+    )
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "ELEARN_BASE_URL", "https://elearn.example")
+    assert "Sent 1 reminders" in run_reminders(app)
+    body = mails(app)[0].get_payload(decode=True).decode()
+    assert "https://elearn.example/courses/" in body

@@ -148,6 +148,8 @@ class Invitation(db.Model):
             return "accepted"
         if self.revoked_at is not None:
             return "revoked"
+        if self.last_sent_at is None:
+            return "waiting"  # confirmed, its email not sent yet
         if self.expires_at <= now:
             return "expired"
         return "pending"

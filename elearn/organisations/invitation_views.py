@@ -13,7 +13,7 @@ from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
-from elearn.organisations.notifications import send_invitation, send_invitations
+from elearn.organisations.notifications import SEND_NOW, send_invitation, send_invitations
 from elearn.organisations.views import bp, owned
 from elearn.permissions import Action, requires
 from elearn.security import keeps_input_on_csrf_failure
@@ -34,6 +34,7 @@ def invitations_page(organisation, invite_form=None, upload_form=None, status=20
         invite_form=invite_form or InviteForm(formdata=None),
         upload_form=upload_form or UploadForm(formdata=None),
         invitations=invitations,
+        waiting=operations.count_waiting(organisation.id),
         now=utcnow(),
         action_form=ConfirmForm(),
     ), status
@@ -106,23 +107,47 @@ def invitation_batch(organisation, public_id: str):
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     if form.validate_on_submit():
         role = batch.rows[0].get("role", Role.MEMBER) if batch.rows else Role.MEMBER
-        outcome = operations.confirm_batch(
+        plan = operations.confirm_batch(
             organisation, batch, db.session.get(User, current_user.id), role
         )
-        if outcome is None:
+        if plan is None:
             return redirect(url_for(".invitations", organisation_id=organisation.id))
-        plan, outgoing = outcome
         db.session.commit()
-        send_invitations(organisation, outgoing)
-        flash(
-            f"{len(outgoing)} invitations sent. {len(plan.members)} people were already members.",
-            "success",
+        send_and_say(
+            organisation, len(plan.to_send), f" {len(plan.members)} people were already members."
         )
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     plan = operations.plan_invitations(organisation, batch.rows)
     return render_template(
         "organisations/batch.html", organisation=organisation, batch=batch, plan=plan, form=form
     )
+
+
+@bp.post("/<int:organisation_id>/invitations/send-waiting")
+@requires(Action.MANAGE_INVITATIONS)
+def send_waiting_invitations(organisation):
+    """Send what a stopped sender left waiting (a restart, a mail server that was down)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    send_and_say(organisation, operations.count_waiting(organisation.id))
+    return redirect(url_for(".invitations", organisation_id=organisation.id))
+
+
+def send_and_say(organisation, count: int, more: str = "") -> None:
+    """Send the organisation's waiting invitations and tell the manager how it went."""
+    send_invitations(organisation.id, count)
+    if count > SEND_NOW:
+        flash(f"{count:,} invitations are being sent.{more}", "success")
+        return
+    waiting = operations.count_waiting(organisation.id)
+    if waiting:
+        flash(
+            f"{count - waiting} of {count} invitations sent: the email could not go. "
+            "The rest are waiting to be sent: try again later.",
+            "info",
+        )
+    else:
+        flash(f"{count} {'invitation' if count == 1 else 'invitations'} sent.{more}", "success")
 
 
 @bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/<any(resend, revoke):change>")

@@ -1,4 +1,10 @@
-"""Emails about organisations: invitations and registration decisions."""
+"""Emails about organisations: invitations and registration decisions.
+
+Invitations go out through an outbox: a confirmed batch is committed waiting to be sent,
+and each invitation is claimed (given its link) and committed before its email goes. A
+sender stopped midway (a restart, a mail server down) leaves the rest waiting; they are
+sent from the invitations page or by `flask invitations send`, and no one gets two.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,19 @@ import threading
 
 from flask import current_app, request, url_for
 
+from elearn.extensions import db
 from elearn.mail import send_mail
 from elearn.models import Organisation
-from elearn.organisations.operations import INVITATION_LIFETIME
+from elearn.organisations.operations import (
+    INVITATION_LIFETIME,
+    claim_for_sending,
+    unclaim,
+    waiting_invitations,
+)
 
 log = logging.getLogger(__name__)
+
+SEND_NOW = 200  # larger batches are sent after the response, in the background
 
 
 def send_invitation(organisation: Organisation, email: str, name: str | None, token: str) -> None:
@@ -26,33 +40,41 @@ def send_invitation(organisation: Organisation, email: str, name: str | None, to
     )
 
 
-SEND_NOW = 200  # larger batches are sent after the response, in the background
+def send_waiting(organisation_id: int | None = None) -> int:
+    """Email the invitations waiting to be sent (one organisation's, or everyone's) and
+    return how many went. Stops at the first email that cannot be sent, which waits again
+    with the rest, rather than failing thousands of times against a mail server that is
+    down."""
+    sent = 0
+    for invitation_id, email, name, organisation_name in waiting_invitations(organisation_id):
+        token = claim_for_sending(invitation_id)
+        db.session.commit()
+        if token is None:
+            continue  # another sender has it
+        try:
+            send_invitation(Organisation(name=organisation_name), email, name, token)
+        except OSError:
+            log.exception("invitation %d could not be sent; the rest wait", invitation_id)
+            unclaim(invitation_id)
+            db.session.commit()
+            break
+        sent += 1
+    if sent:
+        log.info("sent %d invitations", sent)
+    return sent
 
 
-def send_invitations(organisation: Organisation, outgoing: list[tuple[dict, str]]) -> None:
-    """Email a confirmed batch. The invitations are already committed: a large batch
-    (thousands of rows) is sent by a background thread so the manager is not kept
-    waiting; any email that fails can be sent again from the invitations page."""
-    if len(outgoing) <= SEND_NOW:
-        _send_all(organisation.name, organisation.id, outgoing)
+def send_invitations(organisation_id: int, count: int) -> None:
+    """Send an organisation's waiting invitations after a batch of `count` was committed:
+    a few now, many in the background so the manager is not kept waiting."""
+    if count <= SEND_NOW:
+        send_waiting(organisation_id)
         return
     app = current_app._get_current_object()
     base_url = request.host_url
 
     def send() -> None:
         with app.test_request_context(base_url=base_url):
-            _send_all(organisation.name, organisation.id, outgoing)
+            send_waiting(organisation_id)
 
-    threading.Thread(target=send, name=f"invitations-{organisation.id}", daemon=True).start()
-
-
-def _send_all(name: str, organisation_id: int, outgoing: list[tuple[dict, str]]) -> None:
-    organisation = Organisation(id=organisation_id, name=name)
-    sent = 0
-    for row, token in outgoing:
-        try:
-            send_invitation(organisation, row["email"], row.get("name"), token)
-            sent += 1
-        except OSError:
-            log.exception("invitation to %s could not be sent", row["email"])
-    log.info("sent %d of %d invitations for organisation %d", sent, len(outgoing), organisation_id)
+    threading.Thread(target=send, name=f"invitations-{organisation_id}", daemon=True).start()

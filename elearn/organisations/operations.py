@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from elearn import audit
 from elearn.extensions import db
@@ -179,11 +179,9 @@ def plan_invitations(organisation: Organisation, rows: list[dict]) -> Invitation
 
 def confirm_batch(
     organisation: Organisation, batch: InvitationBatch, by: User, role: str = Role.MEMBER
-) -> tuple[InvitationPlan, list[tuple[dict, str]]] | None:
-    """Create the batch's invitations in bulk; None when it was confirmed already.
-
-    Returns the plan and (row, token) pairs to email once the transaction commits.
-    """
+) -> InvitationPlan | None:
+    """Create the batch's invitations in bulk, waiting to be sent (`send_waiting()` sends
+    them once the transaction commits); None when the batch was confirmed already."""
     claimed = db.session.execute(
         update(InvitationBatch)
         .where(InvitationBatch.id == batch.id, InvitationBatch.confirmed_at.is_(None))
@@ -206,8 +204,7 @@ def confirm_batch(
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
-    outgoing = [(row, new_token()) for row in plan.to_send]
-    if outgoing:
+    if plan.to_send:
         db.session.execute(
             insert(Invitation),
             [
@@ -217,13 +214,14 @@ def confirm_batch(
                     "full_name": row.get("name"),
                     "team": row.get("team"),
                     "role": role,
-                    "token_hash": token_hash,
+                    # No one holds this token: the link is made when the email is sent.
+                    "token_hash": new_token()[1],
                     "created_by_id": by.id,
                     "created_at": now,
                     "expires_at": now + INVITATION_LIFETIME,
-                    "last_sent_at": now,
+                    "last_sent_at": None,
                 }
-                for row, (_, token_hash) in outgoing
+                for row in plan.to_send
             ],
         )
     audit.record(
@@ -237,7 +235,60 @@ def confirm_batch(
             "already_members": len(plan.members),
         },
     )
-    return plan, [(row, token) for row, (token, _) in outgoing]
+    return plan
+
+
+WAITING = and_(
+    Invitation.last_sent_at.is_(None),
+    Invitation.accepted_at.is_(None),
+    Invitation.revoked_at.is_(None),
+)
+
+
+def waiting_invitations(organisation_id: int | None = None) -> list:
+    """Invitations confirmed but not yet emailed (one organisation's, or all), oldest
+    first: (id, email, full_name, organisation_name) rows, read once."""
+    statement = (
+        select(Invitation.id, Invitation.email, Invitation.full_name, Organisation.name)
+        .join(Organisation, Organisation.id == Invitation.organisation_id)
+        .where(WAITING)
+        .order_by(Invitation.id)
+    )
+    if organisation_id is not None:
+        statement = statement.where(Invitation.organisation_id == organisation_id)
+    return db.session.execute(statement).all()
+
+
+def count_waiting(organisation_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(WAITING, Invitation.organisation_id == organisation_id)
+    )
+
+
+def claim_for_sending(invitation_id: int) -> str | None:
+    """A fresh link for a waiting invitation, its 14 days counted from now; None when another
+    sender claimed it first (or it was withdrawn meanwhile), so no one is emailed twice."""
+    token, token_hash = new_token()
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id, WAITING)
+        .values(token_hash=token_hash, last_sent_at=now, expires_at=now + INVITATION_LIFETIME)
+        .execution_options(synchronize_session=False)
+    )
+    return token if claimed.rowcount == 1 else None
+
+
+def unclaim(invitation_id: int) -> None:
+    """Its email could not be sent: it waits to be sent again."""
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id)
+        .values(last_sent_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def invite_one(

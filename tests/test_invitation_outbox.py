@@ -1,0 +1,128 @@
+"""Invitations go out through an outbox: none is lost when sending stops, none sent twice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from elearn import mail
+from elearn.extensions import db
+from elearn.models import Invitation
+from elearn.organisations import invitation_views, operations
+from tests.test_organisations import mails, manager_of
+
+
+def invite(browser, org, emails: str) -> None:
+    browser.get(f"/organisations/{org.id}/invitations")
+    page = browser.post(
+        f"/organisations/{org.id}/invitations", {"emails": emails, "role": "member"}
+    )
+    browser.get(page.response.headers["Location"])
+    browser.post(page.response.headers["Location"])
+
+
+def waiting(session) -> int:
+    session.expire_all()
+    return session.scalar(
+        select(func.count()).select_from(Invitation).where(Invitation.last_sent_at.is_(None))
+    )
+
+
+@pytest.fixture
+def cut_short(monkeypatch):
+    """The worker stops between committing a batch and emailing it."""
+    monkeypatch.setattr(invitation_views, "send_invitations", lambda *args: None)
+
+
+def test_a_batch_cut_short_waits_and_the_command_sends_it_once(
+    app, browser, other_browser, make, session, cut_short, monkeypatch
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
+    assert mails(app) == []
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "3 invitations are waiting to be sent" in page.text()
+    assert page.text().count("Waiting to be sent") == 3
+    assert waiting(session) == 3
+
+    # A command has no request: its links are built on the site's configured address.
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)
+    monkeypatch.setitem(app.config, "ELEARN_BASE_URL", "https://elearn.example")
+    result = app.test_cli_runner().invoke(args=["invitations", "send"])
+    assert result.output.strip() == "Sent 3 invitations.", result.output
+    sent = mails(app)
+    assert sorted(message["To"] for message in sent) == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+    assert waiting(session) == 0
+    body = sent[0].get_payload(decode=True).decode()
+    path = re.search(r"https://elearn\.example(/invitations/\S+)", body).group(1)
+    assert other_browser.get(path).h1
+
+    again = app.test_cli_runner().invoke(args=["invitations", "send"])
+    assert again.output.strip() == "Sent 0 invitations."
+    assert len(mails(app)) == 3
+    assert "waiting to be sent" not in browser.get(f"/organisations/{org.id}/invitations").text()
+
+
+def test_an_invitation_is_claimed_by_one_sender_only(app, browser, make, session, cut_short):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com\nb@example.com")
+    first, second = session.scalars(select(Invitation.id).order_by(Invitation.id)).all()
+    with app.app_context():
+        token = operations.claim_for_sending(first)
+        assert token and operations.claim_for_sending(first) is None
+        db.session.commit()
+    browser.post(f"/organisations/{org.id}/invitations/{second}/revoke")
+    with app.app_context():
+        assert operations.claim_for_sending(second) is None, "a withdrawn one is not sent"
+        assert operations.waiting_invitations() == []
+
+
+def test_when_mail_fails_the_rest_wait_and_the_page_sends_them(
+    app, browser, other_browser, make, session, monkeypatch
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    writes = []
+
+    def mail_server_down(message, folder):
+        writes.append(message["To"])
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(mail, "_write_file", mail_server_down)
+    invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
+    assert writes == ["a@example.com"], "sending stops at the first failure"
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "0 of 3 invitations sent" in page.text()
+    assert "3 invitations are waiting to be sent" in page.text()
+    assert waiting(session) == 3
+
+    monkeypatch.undo()
+    browser.post(f"/organisations/{org.id}/invitations/send-waiting")
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "3 invitations sent" in page.text()
+    assert "waiting to be sent" not in page.text()
+    assert len(mails(app)) == 3 and waiting(session) == 0
+
+
+def test_a_waiting_invitation_can_be_sent_or_withdrawn_on_its_own(
+    app, browser, make, session, cut_short
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com\nb@example.com")
+    first, second = session.scalars(select(Invitation).order_by(Invitation.id)).all()
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "Send now to a@example.com" in page.text()
+    browser.post(f"/organisations/{org.id}/invitations/{first.id}/resend")
+    browser.post(f"/organisations/{org.id}/invitations/{second.id}/revoke")
+    assert [message["To"] for message in mails(app)] == ["a@example.com"]
+    assert waiting(session) == 1  # the withdrawn one, never to be sent
+    assert "waiting to be sent" not in browser.get(f"/organisations/{org.id}/invitations").text()
