@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
 from tests.e2e.helpers import PASSWORD, follow, latest_link, sign_in
 
@@ -89,6 +90,25 @@ def test_business_registers_is_approved_invites_by_csv_and_follows_progress(
     expect(manager.locator("main")).to_contain_text("2 new invitations will be sent")
     accessibility.check(manager)
     follow(manager, manager.get_by_role("button", name="Send 2 invitations"))
+    expect(manager.get_by_role("alert")).to_contain_text("2 invitations sent")
+
+    # A sender cut short (a worker restarted) leaves an invitation waiting: the page says
+    # so, and sends it.
+    from elearn.extensions import db
+    from elearn.models import Invitation
+
+    with app.app_context():
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.email == "sam@leadenhall.example")
+            .values(last_sent_at=None)
+        )
+        db.session.commit()
+    manager.reload()
+    expect(manager.locator("#waiting")).to_contain_text("1 invitation is waiting to be sent")
+    accessibility.check(manager)
+    manager.get_by_role("button", name="Send it now").click()
+    expect(manager.get_by_role("alert")).to_contain_text("1 invitation sent")
 
     follow(manager, manager.locator(".app-subnav").get_by_role("link", name="Required training"))
     accessibility.check(manager)
