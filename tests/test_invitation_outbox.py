@@ -33,7 +33,8 @@ def waiting(session) -> int:
 @pytest.fixture
 def cut_short(monkeypatch):
     """The worker stops between committing a batch and emailing it."""
-    monkeypatch.setattr(invitation_views, "send_invitations", lambda *args: None)
+    monkeypatch.setattr(invitation_views, "send_waiting", lambda *args: 0)
+    monkeypatch.setattr(invitation_views, "send_in_background", lambda *args: None)
 
 
 def test_a_batch_cut_short_waits_and_the_command_sends_it_once(
@@ -126,3 +127,75 @@ def test_a_waiting_invitation_can_be_sent_or_withdrawn_on_its_own(
     assert [message["To"] for message in mails(app)] == ["a@example.com"]
     assert waiting(session) == 1  # the withdrawn one, never to be sent
     assert "waiting to be sent" not in browser.get(f"/organisations/{org.id}/invitations").text()
+
+
+def test_a_new_batch_sends_what_an_earlier_one_left_waiting(
+    app, browser, make, session, monkeypatch
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    monkeypatch.setattr(invitation_views, "send_waiting", lambda *args: 0)
+    invite(browser, org, "a@example.com\nb@example.com")
+    monkeypatch.undo()
+    invite(browser, org, "c@example.com")
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "3 invitations sent" in page.text()
+    assert sorted(message["To"] for message in mails(app)) == [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+    ]
+
+
+def test_while_a_sender_is_at_work_the_page_says_so_and_offers_no_second_one(
+    app, browser, make, session, cut_short
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
+    first = session.scalars(select(Invitation.id).order_by(Invitation.id)).first()
+    with app.app_context():
+        assert operations.claim_for_sending(first)
+        db.session.commit()
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "2 invitations are still being sent" in page.text()
+    assert "Send them now" not in page.text()
+
+
+def test_send_now_gives_way_to_a_sender_that_claimed_it_first(
+    app, browser, make, session, cut_short
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com")
+    invitation_id = session.scalar(select(Invitation.id))
+    with app.app_context():
+        seen = db.session.get(Invitation, invitation_id)  # the page showed it waiting
+        db.session.expunge(seen)
+        claimed = operations.claim_for_sending(invitation_id)  # then a sender took it
+        db.session.commit()
+        with pytest.raises(operations.OperationRefused, match="just been sent"):
+            operations.resend_invitation(seen)
+        db.session.rollback()
+    assert mails(app) == []
+
+    # Sent again with a new link: the first sender's failure no longer makes it wait.
+    browser.post(f"/organisations/{org.id}/invitations/{invitation_id}/resend")
+    with app.app_context():
+        operations.unclaim(invitation_id, claimed)
+        db.session.commit()
+    assert waiting(session) == 0
+    assert [message["To"] for message in mails(app)] == ["a@example.com"]
+
+
+def test_the_command_leaves_alone_organisations_no_longer_approved(
+    app, browser, make, session, cut_short
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com")
+    org.status = "deactivated"
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["invitations", "send"])
+    assert result.output.strip() == "Sent 0 invitations."
+    assert mails(app) == [] and waiting(session) == 1

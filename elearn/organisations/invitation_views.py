@@ -13,12 +13,13 @@ from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
-from elearn.organisations.notifications import SEND_NOW, send_invitation, send_invitations
+from elearn.organisations.notifications import send_in_background, send_invitation, send_waiting
 from elearn.organisations.views import bp, owned
 from elearn.permissions import Action, requires
 from elearn.security import keeps_input_on_csrf_failure
 
 INVITATIONS_SHOWN = 200
+SEND_NOW = 200  # more waiting invitations than this are sent after the response
 
 
 def invitations_page(organisation, invite_form=None, upload_form=None, status=200):
@@ -34,7 +35,7 @@ def invitations_page(organisation, invite_form=None, upload_form=None, status=20
         invite_form=invite_form or InviteForm(formdata=None),
         upload_form=upload_form or UploadForm(formdata=None),
         invitations=invitations,
-        waiting=operations.count_waiting(organisation.id),
+        outbox=operations.outbox(organisation.id, utcnow()),
         now=utcnow(),
         action_form=ConfirmForm(),
     ), status
@@ -113,9 +114,7 @@ def invitation_batch(organisation, public_id: str):
         if plan is None:
             return redirect(url_for(".invitations", organisation_id=organisation.id))
         db.session.commit()
-        send_and_say(
-            organisation, len(plan.to_send), f" {len(plan.members)} people were already members."
-        )
+        send_and_say(organisation, f" {len(plan.members)} people were already members.")
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     plan = operations.plan_invitations(organisation, batch.rows)
     return render_template(
@@ -129,25 +128,27 @@ def send_waiting_invitations(organisation):
     """Send what a stopped sender left waiting (a restart, a mail server that was down)."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    send_and_say(organisation, operations.count_waiting(organisation.id))
+    send_and_say(organisation)
     return redirect(url_for(".invitations", organisation_id=organisation.id))
 
 
-def send_and_say(organisation, count: int, more: str = "") -> None:
+def send_and_say(organisation, more: str = "") -> None:
     """Send the organisation's waiting invitations and tell the manager how it went."""
-    send_invitations(organisation.id, count)
-    if count > SEND_NOW:
-        flash(f"{count:,} invitations are being sent.{more}", "success")
+    waiting = operations.outbox(organisation.id, utcnow()).waiting
+    if waiting > SEND_NOW:
+        send_in_background(organisation.id)
+        flash(f"{waiting:,} invitations are being sent.{more}", "success")
         return
-    waiting = operations.count_waiting(organisation.id)
-    if waiting:
+    sent = send_waiting(organisation.id)
+    left = operations.outbox(organisation.id, utcnow()).waiting
+    if left:
         flash(
-            f"{count - waiting} of {count} invitations sent: the email could not go. "
+            f"{sent} of {sent + left} invitations sent: an email could not go. "
             "The rest are waiting to be sent: try again later.",
             "info",
         )
     else:
-        flash(f"{count} {'invitation' if count == 1 else 'invitations'} sent.{more}", "success")
+        flash(f"{sent} {'invitation' if sent == 1 else 'invitations'} sent.{more}", "success")
 
 
 @bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/<any(resend, revoke):change>")

@@ -3,7 +3,9 @@
 Invitations go out through an outbox: a confirmed batch is committed waiting to be sent,
 and each invitation is claimed (given its link) and committed before its email goes. A
 sender stopped midway (a restart, a mail server down) leaves the rest waiting; they are
-sent from the invitations page or by `flask invitations send`, and no one gets two.
+sent from the invitations page or by `flask invitations send`, and no one gets two. The
+one invitation whose email was going out when a process was killed is marked sent
+without being sent (at most once, never twice); its manager can send it again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 
 from flask import current_app, request, url_for
 
+from elearn.database import writing
 from elearn.extensions import db
 from elearn.mail import send_mail
 from elearn.models import Organisation
@@ -24,8 +27,6 @@ from elearn.organisations.operations import (
 )
 
 log = logging.getLogger(__name__)
-
-SEND_NOW = 200  # larger batches are sent after the response, in the background
 
 
 def send_invitation(organisation: Organisation, email: str, name: str | None, token: str) -> None:
@@ -44,32 +45,31 @@ def send_waiting(organisation_id: int | None = None) -> int:
     """Email the invitations waiting to be sent (one organisation's, or everyone's) and
     return how many went. Stops at the first email that cannot be sent, which waits again
     with the rest, rather than failing thousands of times against a mail server that is
-    down."""
+    down. Each claim is a write transaction of its own, begun as one (see
+    `elearn.database.writing`), whatever request or command this runs in."""
     sent = 0
-    for invitation_id, email, name, organisation_name in waiting_invitations(organisation_id):
-        token = claim_for_sending(invitation_id)
-        db.session.commit()
-        if token is None:
-            continue  # another sender has it
-        try:
-            send_invitation(Organisation(name=organisation_name), email, name, token)
-        except OSError:
-            log.exception("invitation %d could not be sent; the rest wait", invitation_id)
-            unclaim(invitation_id)
+    with writing():
+        for invitation_id, email, name, organisation_name in waiting_invitations(organisation_id):
+            token = claim_for_sending(invitation_id)
             db.session.commit()
-            break
-        sent += 1
+            if token is None:
+                continue  # another sender has it
+            try:
+                send_invitation(Organisation(name=organisation_name), email, name, token)
+            except Exception:
+                log.exception("invitation %d could not be sent; the rest wait", invitation_id)
+                unclaim(invitation_id, token)
+                db.session.commit()
+                break
+            sent += 1
     if sent:
         log.info("sent %d invitations", sent)
     return sent
 
 
-def send_invitations(organisation_id: int, count: int) -> None:
-    """Send an organisation's waiting invitations after a batch of `count` was committed:
-    a few now, many in the background so the manager is not kept waiting."""
-    if count <= SEND_NOW:
-        send_waiting(organisation_id)
-        return
+def send_in_background(organisation_id: int) -> None:
+    """Send an organisation's waiting invitations after the response: a large batch would
+    keep the manager waiting. A worker stopped midway leaves the rest waiting."""
     app = current_app._get_current_object()
     base_url = request.host_url
 

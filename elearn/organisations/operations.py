@@ -243,15 +243,18 @@ WAITING = and_(
     Invitation.accepted_at.is_(None),
     Invitation.revoked_at.is_(None),
 )
+# A sender that claimed one of an organisation's invitations this recently is taken to be
+# still at work on the rest.
+SENDING_FOR = timedelta(minutes=1)
 
 
 def waiting_invitations(organisation_id: int | None = None) -> list:
-    """Invitations confirmed but not yet emailed (one organisation's, or all), oldest
-    first: (id, email, full_name, organisation_name) rows, read once."""
+    """Invitations confirmed but not yet emailed (one organisation's, or those of every
+    approved organisation), oldest first: (id, email, full_name, organisation_name) rows."""
     statement = (
         select(Invitation.id, Invitation.email, Invitation.full_name, Organisation.name)
         .join(Organisation, Organisation.id == Invitation.organisation_id)
-        .where(WAITING)
+        .where(WAITING, Organisation.status == OrganisationStatus.APPROVED)
         .order_by(Invitation.id)
     )
     if organisation_id is not None:
@@ -259,12 +262,20 @@ def waiting_invitations(organisation_id: int | None = None) -> list:
     return db.session.execute(statement).all()
 
 
-def count_waiting(organisation_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Invitation)
-        .where(WAITING, Invitation.organisation_id == organisation_id)
-    )
+@dataclass(frozen=True)
+class Outbox:
+    waiting: int  # invitations not yet emailed
+    sending: bool  # a sender claimed one of them within SENDING_FOR
+
+
+def outbox(organisation_id: int, now: datetime) -> Outbox:
+    waiting, latest = db.session.execute(
+        select(
+            func.count().filter(WAITING),
+            func.max(Invitation.last_sent_at),
+        ).where(Invitation.organisation_id == organisation_id)
+    ).one()
+    return Outbox(waiting, bool(waiting and latest and latest > now - SENDING_FOR))
 
 
 def claim_for_sending(invitation_id: int) -> str | None:
@@ -281,11 +292,12 @@ def claim_for_sending(invitation_id: int) -> str | None:
     return token if claimed.rowcount == 1 else None
 
 
-def unclaim(invitation_id: int) -> None:
-    """Its email could not be sent: it waits to be sent again."""
+def unclaim(invitation_id: int, token: str) -> None:
+    """Its email could not be sent: it waits to be sent again, unless it has been sent again
+    since with another link."""
     db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation_id)
+        .where(Invitation.id == invitation_id, Invitation.token_hash == hash_token(token))
         .values(last_sent_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -329,6 +341,14 @@ def resend_invitation(invitation: Invitation) -> str:
     """A fresh link and a fresh expiry; the old link stops working."""
     if invitation.accepted_at is not None:
         raise OperationRefused("This invitation has already been accepted")
+    if invitation.state(utcnow()) == "waiting":
+        # A sender may be at it: whichever claims it first sends it, once.
+        token = claim_for_sending(invitation.id)
+        if token is None:
+            raise OperationRefused("This invitation has just been sent")
+        db.session.refresh(invitation)
+        audit.record("invitation_resent", invitation)
+        return token
     token, token_hash = new_token()
     now = utcnow()
     invitation.token_hash = token_hash
