@@ -93,7 +93,7 @@ def main() -> int:
         shutil.rmtree(DATA)
     DATA.mkdir(parents=True)
     app = create_app(BenchConfig(DATA, url))
-    results: dict[str, dict] = {}
+    results: dict[str, dict] = {"machine speed": {"python_loop_s": machine_speed()}}
     with app.app_context():
         from elearn.extensions import db
 
@@ -108,8 +108,19 @@ def main() -> int:
     measure_pages(app, people, population, results)
     measure_work(app, people, population, results)
     results.update(measure_http(url, people["learner"]))
+    results["machine speed"]["python_loop_after_s"] = machine_speed()
     report(results, url)
     return 0
+
+
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop: the figures of runs on different machines, or
+    on one machine at busier times, compare only after allowing for this."""
+    start = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return round(time.perf_counter() - start, 2)
 
 
 def analyse(db) -> None:
@@ -433,6 +444,11 @@ def report(results: dict, url: str | None) -> None:
     }
     path = RESULTS / f"{stamp}-{engine}.json"
     path.write_text(json.dumps(payload, indent=2))
+    speed = results["machine speed"]
+    print(
+        f"\nmachine: a 10-million-step Python loop took {speed['python_loop_s']} s before and "
+        f"{speed['python_loop_after_s']} s after"
+    )
     print(f"\n{'path':45} {'median ms':>10} {'p95 ms':>10}  target")
     seconds = results["population"]["seconds"]
     verdict = f"< 60 s: {'met' if seconds < 60 else 'MISSED'}" if engine == "sqlite" else ""

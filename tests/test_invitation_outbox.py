@@ -148,8 +148,9 @@ def test_a_new_batch_sends_what_an_earlier_one_left_waiting(
 
 
 def test_while_a_sender_is_at_work_the_page_says_so_and_offers_no_second_one(
-    app, browser, make, session, cut_short
+    app, browser, make, session, cut_short, monkeypatch
 ):
+    monkeypatch.setattr(operations, "SEND_NOW", 1)  # so that three is a large batch
     org, manager = manager_of(make)
     browser.sign_in(manager)
     invite(browser, org, "a@example.com\nb@example.com\nc@example.com")

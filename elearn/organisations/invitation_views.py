@@ -19,7 +19,6 @@ from elearn.permissions import Action, requires
 from elearn.security import keeps_input_on_csrf_failure
 
 INVITATIONS_SHOWN = 200
-SEND_NOW = 200  # more waiting invitations than this are sent after the response
 
 
 def invitations_page(organisation, invite_form=None, upload_form=None, status=200):
@@ -135,7 +134,7 @@ def send_waiting_invitations(organisation):
 def send_and_say(organisation, more: str = "") -> None:
     """Send the organisation's waiting invitations and tell the manager how it went."""
     waiting = operations.outbox(organisation.id, utcnow()).waiting
-    if waiting > SEND_NOW:
+    if waiting > operations.SEND_NOW:
         send_in_background(organisation.id)
         flash(f"{waiting:,} invitations are being sent.{more}", "success")
         return

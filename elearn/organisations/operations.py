@@ -243,8 +243,9 @@ WAITING = and_(
     Invitation.accepted_at.is_(None),
     Invitation.revoked_at.is_(None),
 )
-# A sender that claimed one of an organisation's invitations this recently is taken to be
-# still at work on the rest.
+SEND_NOW = 200  # more waiting invitations than this are sent after the response
+# A large batch one of whose invitations was claimed this recently is taken to be still
+# going out, in the background.
 SENDING_FOR = timedelta(minutes=1)
 
 
@@ -265,7 +266,7 @@ def waiting_invitations(organisation_id: int | None = None) -> list:
 @dataclass(frozen=True)
 class Outbox:
     waiting: int  # invitations not yet emailed
-    sending: bool  # a sender claimed one of them within SENDING_FOR
+    sending: bool  # more than SEND_NOW, one of them claimed within SENDING_FOR
 
 
 def outbox(organisation_id: int, now: datetime) -> Outbox:
@@ -275,7 +276,8 @@ def outbox(organisation_id: int, now: datetime) -> Outbox:
             func.max(Invitation.last_sent_at),
         ).where(Invitation.organisation_id == organisation_id)
     ).one()
-    return Outbox(waiting, bool(waiting and latest and latest > now - SENDING_FOR))
+    recent = latest is not None and latest > now - SENDING_FOR
+    return Outbox(waiting, waiting > SEND_NOW and recent)
 
 
 def claim_for_sending(invitation_id: int) -> str | None:
