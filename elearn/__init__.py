@@ -62,6 +62,9 @@ def _configure_templates(app: Flask) -> None:
         app.jinja_env.undefined = filters.StrictNameUndefined
     WTFormsHelpers(app)
     filters.init_app(app)
+    from elearn.links import site_url
+
+    app.jinja_env.globals["site_url"] = site_url
 
 
 def _init_extensions(app: Flask) -> None:

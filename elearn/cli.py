@@ -10,7 +10,6 @@ from flask.cli import AppGroup, with_appcontext
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
-from elearn.mail import links_to_the_site
 
 content_group = AppGroup("content", help="Course content in content/.")
 
@@ -79,8 +78,7 @@ def send_reminders_command():
     from elearn.certificates.reminders import send_reminders
     from elearn.models import utcnow
 
-    with links_to_the_site():
-        sent = send_reminders(current_catalogue(), utcnow())
+    sent = send_reminders(current_catalogue(), utcnow())
     click.echo(
         f"Sent {sent.learners} reminders to learners and {sent.managers} digests to managers."
     )
@@ -95,8 +93,7 @@ def send_invitations_command():
     by a restart or a mail server that was down. Safe to run at any time, or from cron."""
     from elearn.organisations.notifications import send_waiting
 
-    with links_to_the_site():
-        sent = send_waiting()
+    sent = send_waiting()
     click.echo(f"Sent {sent} invitations.")
 
 

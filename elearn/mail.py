@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import make_msgid
@@ -17,14 +15,6 @@ from flask import current_app, render_template
 from elearn.models import utcnow
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def links_to_the_site() -> Iterator[None]:
-    """Outside a request (a command, a background thread), emails still link to the site:
-    `url_for(..., _external=True)` builds addresses on ELEARN_BASE_URL."""
-    with current_app.test_request_context(base_url=current_app.config["ELEARN_BASE_URL"]):
-        yield
 
 
 def send_mail(to: str, subject: str, template: str, **context) -> MIMEText:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.models import AuditEvent, Membership, Organisation, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Page
 
 
 def mails(app) -> list[email.message.Message]:
@@ -244,3 +244,25 @@ def test_demo_command_prints_accounts_that_can_sign_in(app, browser, session):
     again = app.test_cli_runner().invoke(args=["demo"])
     assert again.exit_code == 0
     assert session.scalar(select(func.count()).select_from(User)) == 4, "running twice is safe"
+
+
+def test_a_reset_link_is_on_the_site_whatever_host_the_request_names(
+    app, make, session, monkeypatch
+):
+    """A client chooses the Host header: a link built on it could send the token to them."""
+    make.user(email="admin@example.com", admin=True)
+    monkeypatch.setitem(app.config, "SERVER_NAME", None)  # as in production
+    monkeypatch.setitem(app.config, "ELEARN_BASE_URL", "https://elearn.example")
+    client = app.test_client()
+    evil = {"Host": "attacker.example"}
+    token = Page(client.get("/reset-password", headers=evil)).csrf_token()
+    response = client.post(
+        "/reset-password",
+        data={"email": "admin@example.com", "csrf_token": token},
+        headers=evil,
+    )
+    assert response.status_code == 200
+    [message] = mails(app)
+    body = message.get_payload(decode=True).decode()
+    assert "attacker.example" not in body
+    assert re.search(r"https://elearn\.example/reset-password/\S+", body)

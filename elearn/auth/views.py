@@ -32,6 +32,7 @@ from elearn.auth.forms import (
     SignInForm,
 )
 from elearn.extensions import db, limiter, login_manager
+from elearn.links import site_url
 from elearn.mail import send_mail
 from elearn.models import User
 from elearn.permissions import manages_any
@@ -190,7 +191,7 @@ def request_reset():
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=accounts.reset_token(user), _external=True)
+            link = site_url("auth.reset_password", token=accounts.reset_token(user))
             send_mail(
                 user.email, "Reset your elearn password", "password_reset", user=user, link=link
             )

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.courses.catalogue import Catalogue
 from elearn.extensions import db
+from elearn.links import site_url
 from elearn.mail import send_mail
 from elearn.models import (
     WHOLE_ORGANISATION,
@@ -96,7 +96,7 @@ def send_refresher_reminders(catalogue: Catalogue, now: datetime, sent: Sent) ->
             course=course,
             expires_at=completion.expires_at,
             expired=stage == "expired",
-            link=url_for("courses.course_page", course_slug=course.slug, _external=True),
+            link=site_url("courses.course_page", course_slug=course.slug),
         )
         db.session.commit()  # the log entry, as soon as its email has gone
         sent.learners += 1
@@ -158,7 +158,7 @@ def send_due_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
             due_on=assignment.due_on,
             overdue=stage == "overdue",
             organisation=membership.organisation,
-            link=url_for("courses.course_page", course_slug=course.slug, _external=True),
+            link=site_url("courses.course_page", course_slug=course.slug),
         )
         db.session.commit()  # the log entry, as soon as its email has gone
         sent.learners += 1
@@ -201,11 +201,8 @@ def send_manager_digests(catalogue: Catalogue, now: datetime, sent: Sent) -> Non
                 manager=manager,
                 organisation=organisation,
                 overdue=overdue,
-                link=url_for(
-                    "organisations.members",
-                    organisation_id=organisation.id,
-                    sort="status",
-                    _external=True,
+                link=site_url(
+                    "organisations.members", organisation_id=organisation.id, sort="status"
                 ),
             )
             db.session.commit()

@@ -32,6 +32,7 @@ from elearn.certificates.pdf import certificate_pdf
 from elearn.courses.catalogue import current_catalogue
 from elearn.extensions import db, limiter
 from elearn.forms import choices
+from elearn.links import site_url
 from elearn.models import Certificate, ExternalRecord, Membership, User, utcnow
 from elearn.permissions import Action, cst_admin_required, requires
 
@@ -41,7 +42,7 @@ VERIFY_LIMIT = "30 per minute;300 per hour"
 
 
 def verify_url(certificate: Certificate) -> str:
-    return url_for("certificates.verify_code", code=display_code(certificate.code), _external=True)
+    return site_url("certificates.verify_code", code=display_code(certificate.code))
 
 
 def pdf_response(certificate: Certificate):

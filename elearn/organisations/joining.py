@@ -10,6 +10,7 @@ from elearn.auth import registration
 from elearn.auth.accounts import find_user, start_session
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db, limiter
+from elearn.links import site_url
 from elearn.mail import send_mail
 from elearn.models import Invitation, Organisation, User, normalise_email, utcnow
 from elearn.organisations import operations
@@ -147,7 +148,7 @@ def create_account():
                 email,
                 "You already have an account",
                 "account_exists",
-                link=url_for("auth.sign_in", _external=True),
+                link=site_url("auth.sign_in"),
             )
         else:
             token = registration.verification_token(
@@ -158,7 +159,7 @@ def create_account():
                 "Confirm your email address",
                 "verify_email",
                 name=form.full_name.data,
-                link=url_for(".confirm_account", token=token, _external=True),
+                link=site_url("joining.confirm_account", token=token),
             )
         return render_template("joining/check_email.html", email=email)
     return render_template("joining/create_account.html", form=form, organisation=None, code=None)

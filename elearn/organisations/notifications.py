@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import current_app, request, url_for
+from flask import current_app
 
 from elearn.database import writing
 from elearn.extensions import db
+from elearn.links import site_url
 from elearn.mail import send_mail
 from elearn.models import Organisation
 from elearn.organisations.operations import (
@@ -36,7 +37,7 @@ def send_invitation(organisation: Organisation, email: str, name: str | None, to
         "invitation",
         organisation=organisation,
         name=name,
-        link=url_for("joining.invitation", token=token, _external=True),
+        link=site_url("joining.invitation", token=token),
         days=INVITATION_LIFETIME.days,
     )
 
@@ -71,10 +72,9 @@ def send_in_background(organisation_id: int) -> None:
     """Send an organisation's waiting invitations after the response: a large batch would
     keep the manager waiting. A worker stopped midway leaves the rest waiting."""
     app = current_app._get_current_object()
-    base_url = request.host_url
 
     def send() -> None:
-        with app.test_request_context(base_url=base_url):
+        with app.app_context():
             send_waiting(organisation_id)
 
     threading.Thread(target=send, name=f"invitations-{organisation_id}", daemon=True).start()
