@@ -55,13 +55,21 @@ def create_admin(email: str, name: str, password: str):
 
 
 @click.command("demo")
+@click.option("--force", is_flag=True, help="Load it into a PostgreSQL database all the same.")
 @with_appcontext
-def demo():
+def demo(force: bool):
     """Load a demo organisation, manager, two learners and a CST admin."""
     from elearn.admin.demo import load_demo
+    from elearn.extensions import db
 
     if current_app.config["ELEARN_ENV"] == "production":
         raise click.ClickException("The demo is not loaded in production.")
+    if db.engine.dialect.name != "sqlite" and not force:
+        raise click.ClickException(
+            "The demo makes accounts whose passwords are published, a CST admin's among them. "
+            "It is for the embedded SQLite database; add --force to load it into this "
+            "PostgreSQL database all the same."
+        )
     accounts = load_demo()
     click.echo("Demo loaded. Sign in at " + current_app.config["ELEARN_BASE_URL"] + "/sign-in")
     for role, email, password in accounts:

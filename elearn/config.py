@@ -103,6 +103,16 @@ class Config:
             problems.append("SECRET_KEY must be set in production")
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             problems.append("RATELIMIT_STORAGE_URI must name shared storage (Redis) in production")
+        if not self.MAIL_SERVER:
+            problems.append(
+                "MAIL_SERVER must be set in production: without it emails are written to files "
+                "and reach no one"
+            )
+        if not self.ELEARN_BASE_URL.startswith("https://"):
+            problems.append(
+                "ELEARN_BASE_URL must be the site's https:// address in production: emails and "
+                "certificates link to it, and cookies are Secure only with it"
+            )
         if problems:
             raise RuntimeError("; ".join(problems))
 

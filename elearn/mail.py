@@ -35,6 +35,24 @@ def send_mail(to: str, subject: str, template: str, **context) -> MIMEText:
     return message
 
 
+def send_mail_or_log(to: str, subject: str, template: str, **context) -> bool:
+    """`send_mail` for an email sent after the change it tells of is saved: a mail server
+    that fails must not turn that into an error page. The failure is logged, and False
+    returned for the caller to say so where it can."""
+    try:
+        send_mail(to, subject, template, **context)
+    except OSError:
+        log.exception("mail to %s could not be sent", to)
+        return False
+    return True
+
+
+def refused_for_good(error: BaseException) -> bool:
+    """The mail server refused this recipient for good: sending again will not help, but
+    the next email, to someone else, may well go."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused)
+
+
 def _send_smtp(message: MIMEText) -> None:
     config = current_app.config
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:

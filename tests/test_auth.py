@@ -6,9 +6,11 @@ import email
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from elearn.config import Config
 from elearn.models import AuditEvent, Membership, Organisation, User
 from tests.conftest import PASSWORD, Page
 
@@ -231,7 +233,13 @@ def test_create_admin_command_creates_then_promotes(app, make, session):
 
 
 def test_demo_command_prints_accounts_that_can_sign_in(app, browser, session):
-    result = app.test_cli_runner().invoke(args=["demo"])
+    command = ["demo"]
+    if session.get_bind().dialect.name != "sqlite":
+        refused = app.test_cli_runner().invoke(args=command)
+        assert refused.exit_code == 1 and "--force" in refused.output
+        assert session.scalar(select(func.count()).select_from(User)) == 0
+        command.append("--force")  # the demo's passwords are published: never by accident
+    result = app.test_cli_runner().invoke(args=command)
     assert result.exit_code == 0, result.output
     accounts = re.findall(r"(\S+@example\.org)\s+password: (\S+)", result.output)
     assert len(accounts) == 4
@@ -241,7 +249,7 @@ def test_demo_command_prints_accounts_that_can_sign_in(app, browser, session):
     for address, password in accounts:
         browser.sign_in(address, password)
         browser.sign_out()
-    again = app.test_cli_runner().invoke(args=["demo"])
+    again = app.test_cli_runner().invoke(args=command)
     assert again.exit_code == 0
     assert session.scalar(select(func.count()).select_from(User)) == 4, "running twice is safe"
 
@@ -266,3 +274,19 @@ def test_a_reset_link_is_on_the_site_whatever_host_the_request_names(
     body = message.get_payload(decode=True).decode()
     assert "attacker.example" not in body
     assert re.search(r"https://elearn\.example/reset-password/\S+", body)
+
+
+def test_production_refuses_settings_that_would_fail_quietly(monkeypatch):
+    monkeypatch.setenv("ELEARN_ENV", "production")
+    for name in ("SECRET_KEY", "MAIL_SERVER", "RATELIMIT_STORAGE_URI", "ELEARN_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError) as refused:
+        Config().check()
+    for problem in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "MAIL_SERVER", "ELEARN_BASE_URL"):
+        assert problem in str(refused.value)
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    monkeypatch.setenv("ELEARN_BASE_URL", "https://elearn.example")
+    Config().check()

@@ -11,7 +11,7 @@ from elearn.auth import personal_data
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db
 from elearn.forms import choices
-from elearn.mail import send_mail
+from elearn.mail import send_mail_or_log
 from elearn.models import SECTORS, Membership, Organisation, OrganisationStatus, User
 from elearn.organisations import registration
 from elearn.organisations.forms import (
@@ -21,7 +21,7 @@ from elearn.organisations.forms import (
     MergeForm,
     OrganisationForm,
 )
-from elearn.organisations.notifications import send_invitation
+from elearn.organisations.notifications import send_waiting
 from elearn.organisations.operations import OperationRefused
 from elearn.permissions import Action, cst_admin_required, requires
 
@@ -101,19 +101,24 @@ def approve(organisation):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        invitation, token = registration.approve(
-            organisation, db.session.get(User, current_user.id)
-        )
+        registration.approve(organisation, db.session.get(User, current_user.id))
     except OperationRefused as refused:
         flash(str(refused), "info")
         return redirect(url_for(".organisation", organisation_id=organisation.id))
     db.session.commit()
-    send_invitation(organisation, invitation.email, invitation.full_name, token)
-    flash(
-        f"{organisation.name} is approved. {organisation.contact_name} has been invited to "
-        "manage it.",
-        "success",
-    )
+    if send_waiting(organisation.id):
+        flash(
+            f"{organisation.name} is approved. {organisation.contact_name} has been invited to "
+            "manage it.",
+            "success",
+        )
+    else:
+        flash(
+            f"{organisation.name} is approved, but the email inviting "
+            f"{organisation.contact_name} could not be sent. It is waiting to be sent on the "
+            "organisation's invitations page.",
+            "info",
+        )
     return redirect(url_for(".organisations", status="pending"))
 
 
@@ -129,13 +134,19 @@ def decline(organisation):
         flash(str(refused), "info")
         return redirect(url_for(".organisation", organisation_id=organisation.id))
     db.session.commit()
-    send_mail(
+    if send_mail_or_log(
         organisation.contact_email,
         "Your request to register",
         "registration_declined",
         organisation=organisation,
-    )
-    flash(f"The request from {organisation.name} has been declined.", "success")
+    ):
+        flash(f"The request from {organisation.name} has been declined.", "success")
+    else:
+        flash(
+            f"The request from {organisation.name} has been declined, but the email telling "
+            f"{organisation.contact_email} could not be sent.",
+            "info",
+        )
     return redirect(url_for(".organisations", status="pending"))
 
 

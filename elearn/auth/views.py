@@ -33,7 +33,7 @@ from elearn.auth.forms import (
 )
 from elearn.extensions import db, limiter, login_manager
 from elearn.links import site_url
-from elearn.mail import send_mail
+from elearn.mail import send_mail_or_log
 from elearn.models import User
 from elearn.permissions import manages_any
 
@@ -192,7 +192,8 @@ def request_reset():
         user = accounts.find_user(form.email.data)
         if user is not None and user.active:
             link = site_url("auth.reset_password", token=accounts.reset_token(user))
-            send_mail(
+            # A failure shows nothing different: the page must not tell who has an account.
+            send_mail_or_log(
                 user.email, "Reset your elearn password", "password_reset", user=user, link=link
             )
             audit.record("password_reset_requested", user, actor_id=user.id)

@@ -7,6 +7,7 @@ stage, so running the job twice (or daily from cron) never sends the same one ag
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from elearn.courses.catalogue import Catalogue
 from elearn.extensions import db
 from elearn.links import site_url
-from elearn.mail import send_mail
+from elearn.mail import refused_for_good, send_mail
 from elearn.models import (
     WHOLE_ORGANISATION,
     Assignment,
@@ -29,6 +30,8 @@ from elearn.models import (
     User,
 )
 from elearn.organisations.progress import MemberStatus, ProgressQuery, progress_select
+
+log = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=30)
 
@@ -74,6 +77,21 @@ def expiring_completions(now: datetime):
     ).all()
 
 
+def _sent(to: str, subject: str, template: str, **context) -> bool:
+    """Send one reminder. An address the mail server refuses for good is skipped (its claim
+    undone, so it is tried again on the next run) and the others still go; any other
+    failure ends the run, every reminder already sent recorded."""
+    try:
+        send_mail(to, subject, template, **context)
+    except OSError as error:
+        if not refused_for_good(error):
+            raise
+        db.session.rollback()
+        log.warning("reminder to %s refused by the mail server: %s", to, error)
+        return False
+    return True
+
+
 def send_refresher_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
     for completion, user in expiring_completions(now):
         course = catalogue.get(completion.course_slug)
@@ -88,7 +106,7 @@ def send_refresher_reminders(catalogue: Catalogue, now: datetime, sent: Sent) ->
             if stage == "expired"
             else f"Your {course.title} training expires soon"
         )
-        send_mail(
+        if not _sent(
             user.email,
             subject,
             "reminder_refresher",
@@ -97,7 +115,8 @@ def send_refresher_reminders(catalogue: Catalogue, now: datetime, sent: Sent) ->
             expires_at=completion.expires_at,
             expired=stage == "expired",
             link=site_url("courses.course_page", course_slug=course.slug),
-        )
+        ):
+            continue
         db.session.commit()  # the log entry, as soon as its email has gone
         sent.learners += 1
         sent.keys.append(key)
@@ -148,7 +167,7 @@ def send_due_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
         key = f"assignment:{assignment.id}:{assignment.due_on.isoformat()}:{stage}"
         if not claim(user.id, key):
             continue
-        send_mail(
+        if not _sent(
             user.email,
             f"{course.title}: "
             + ("overdue" if stage == "overdue" else "due by " + f"{assignment.due_on:%-d %B %Y}"),
@@ -159,7 +178,8 @@ def send_due_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
             overdue=stage == "overdue",
             organisation=membership.organisation,
             link=site_url("courses.course_page", course_slug=course.slug),
-        )
+        ):
+            continue
         db.session.commit()  # the log entry, as soon as its email has gone
         sent.learners += 1
         sent.keys.append(key)
@@ -194,7 +214,7 @@ def send_manager_digests(catalogue: Catalogue, now: datetime, sent: Sent) -> Non
             if not claim(manager.id, key):
                 continue
             people = "1 person is" if len(overdue) == 1 else f"{len(overdue)} people are"
-            send_mail(
+            if not _sent(
                 manager.email,
                 f"{people} overdue with training in {organisation.name}",
                 "reminder_digest",
@@ -204,7 +224,8 @@ def send_manager_digests(catalogue: Catalogue, now: datetime, sent: Sent) -> Non
                 link=site_url(
                     "organisations.members", organisation_id=organisation.id, sort="status"
                 ),
-            )
+            ):
+                continue
             db.session.commit()
             sent.managers += 1
             sent.keys.append(key)

@@ -140,6 +140,8 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The mail server refused its email for good (an address that does not exist).
+    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -148,6 +150,8 @@ class Invitation(db.Model):
             return "accepted"
         if self.revoked_at is not None:
             return "revoked"
+        if self.undeliverable_at is not None:
+            return "undeliverable"
         if self.last_sent_at is None:
             return "waiting"  # confirmed, its email not sent yet
         if self.expires_at <= now:

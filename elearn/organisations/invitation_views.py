@@ -13,7 +13,7 @@ from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
-from elearn.organisations.notifications import send_in_background, send_invitation, send_waiting
+from elearn.organisations.notifications import send_in_background, send_waiting
 from elearn.organisations.views import bp, owned
 from elearn.permissions import Action, requires
 from elearn.security import keeps_input_on_csrf_failure
@@ -158,7 +158,7 @@ def change_invitation(organisation, invitation_id: int, change: str):
         abort(400)
     try:
         if change == "resend":
-            token = operations.resend_invitation(invitation)
+            operations.resend_invitation(invitation)
         else:
             operations.revoke_invitation(invitation)
     except operations.OperationRefused as refused:
@@ -166,8 +166,14 @@ def change_invitation(organisation, invitation_id: int, change: str):
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     db.session.commit()
     if change == "resend":
-        send_invitation(organisation, invitation.email, invitation.full_name, token)
-        flash(f"A new invitation link has been sent to {invitation.email}.", "success")
+        if send_waiting(organisation.id, only=invitation.id):
+            flash(f"A new invitation link has been sent to {invitation.email}.", "success")
+        else:
+            flash(
+                f"The email to {invitation.email} could not be sent. "
+                "It is waiting to be sent: try again later.",
+                "info",
+            )
     else:
         flash(f"The invitation to {invitation.email} has been withdrawn.", "success")
     return redirect(url_for(".invitations", organisation_id=organisation.id))

@@ -18,7 +18,7 @@ from flask import current_app
 from elearn.database import writing
 from elearn.extensions import db
 from elearn.links import site_url
-from elearn.mail import send_mail
+from elearn.mail import refused_for_good, send_mail
 from elearn.models import Organisation
 from elearn.organisations.operations import (
     INVITATION_LIFETIME,
@@ -42,26 +42,32 @@ def send_invitation(organisation: Organisation, email: str, name: str | None, to
     )
 
 
-def send_waiting(organisation_id: int | None = None) -> int:
+def send_waiting(organisation_id: int | None = None, only: int | None = None) -> int:
     """Email the invitations waiting to be sent (one organisation's, or everyone's) and
-    return how many went. Stops at the first email that cannot be sent, which waits again
-    with the rest, rather than failing thousands of times against a mail server that is
-    down. Each claim is a write transaction of its own, begun as one (see
+    return how many went. An address the mail server refuses for good is marked
+    undeliverable and the rest go on; any other failure stops the sender, and that email
+    waits again with the rest, rather than failing thousands of times against a mail
+    server that is down. Each claim is a write transaction of its own, begun as one (see
     `elearn.database.writing`), whatever request or command this runs in."""
     sent = 0
     with writing():
-        for invitation_id, email, name, organisation_name in waiting_invitations(organisation_id):
+        for invitation_id, email, name, organisation_name in waiting_invitations(
+            organisation_id, only
+        ):
             token = claim_for_sending(invitation_id)
             db.session.commit()
             if token is None:
                 continue  # another sender has it
             try:
                 send_invitation(Organisation(name=organisation_name), email, name, token)
-            except Exception:
-                log.exception("invitation %d could not be sent; the rest wait", invitation_id)
-                unclaim(invitation_id, token)
+            except Exception as error:
+                undeliverable = refused_for_good(error)
+                log.exception("invitation %d could not be sent", invitation_id)
+                unclaim(invitation_id, token, undeliverable)
                 db.session.commit()
-                break
+                if undeliverable:
+                    continue  # this address only: the next may go
+                break  # the mail server is down, or something is wrong: the rest wait
             sent += 1
     if sent:
         log.info("sent %d invitations", sent)

@@ -242,16 +242,20 @@ WAITING = and_(
     Invitation.last_sent_at.is_(None),
     Invitation.accepted_at.is_(None),
     Invitation.revoked_at.is_(None),
+    Invitation.undeliverable_at.is_(None),
 )
-SEND_NOW = 200  # more waiting invitations than this are sent after the response
+# More waiting invitations than this are sent after the response: through a real mail
+# server each email takes a good part of a second, and a worker is stopped after 30.
+SEND_NOW = 20
 # A large batch one of whose invitations was claimed this recently is taken to be still
 # going out, in the background.
 SENDING_FOR = timedelta(minutes=1)
 
 
-def waiting_invitations(organisation_id: int | None = None) -> list:
+def waiting_invitations(organisation_id: int | None = None, only: int | None = None) -> list:
     """Invitations confirmed but not yet emailed (one organisation's, or those of every
-    approved organisation), oldest first: (id, email, full_name, organisation_name) rows."""
+    approved organisation; or only the one with id `only`), oldest first:
+    (id, email, full_name, organisation_name) rows."""
     statement = (
         select(Invitation.id, Invitation.email, Invitation.full_name, Organisation.name)
         .join(Organisation, Organisation.id == Invitation.organisation_id)
@@ -260,6 +264,8 @@ def waiting_invitations(organisation_id: int | None = None) -> list:
     )
     if organisation_id is not None:
         statement = statement.where(Invitation.organisation_id == organisation_id)
+    if only is not None:
+        statement = statement.where(Invitation.id == only)
     return db.session.execute(statement).all()
 
 
@@ -294,13 +300,13 @@ def claim_for_sending(invitation_id: int) -> str | None:
     return token if claimed.rowcount == 1 else None
 
 
-def unclaim(invitation_id: int, token: str) -> None:
-    """Its email could not be sent: it waits to be sent again, unless it has been sent again
-    since with another link."""
+def unclaim(invitation_id: int, token: str, undeliverable: bool = False) -> None:
+    """Its email could not be sent: it waits to be sent again (or, refused for good, is
+    marked undeliverable), unless it has been sent again since with another link."""
     db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation_id, Invitation.token_hash == hash_token(token))
-        .values(last_sent_at=None)
+        .values(last_sent_at=None, undeliverable_at=utcnow() if undeliverable else None)
         .execution_options(synchronize_session=False)
     )
 
@@ -312,9 +318,8 @@ def invite_one(
     full_name: str | None = None,
     role: str = Role.MEMBER,
     team: str | None = None,
-) -> tuple[Invitation, str]:
-    """One invitation (a manager's own, or the contact of an approved organisation)."""
-    token, token_hash = new_token()
+) -> Invitation:
+    """One invitation (the contact of an approved organisation), waiting to be sent."""
     now = utcnow()
     invitation = Invitation(
         organisation_id=organisation.id,
@@ -322,11 +327,11 @@ def invite_one(
         full_name=full_name,
         team=team,
         role=role,
-        token_hash=token_hash,
+        token_hash=new_token()[1],  # no one holds it: the link is made when it is sent
         created_by_id=by.id if by else None,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
-        last_sent_at=now,
+        last_sent_at=None,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -336,29 +341,19 @@ def invite_one(
         {"organisation": organisation.id, "role": role},
         actor_id=by.id if by else None,
     )
-    return invitation, token
+    return invitation
 
 
-def resend_invitation(invitation: Invitation) -> str:
-    """A fresh link and a fresh expiry; the old link stops working."""
+def resend_invitation(invitation: Invitation) -> None:
+    """To be sent again with a fresh link and a fresh expiry: the old link stops working
+    now, and the invitation waits for the sender (`send_waiting()`)."""
     if invitation.accepted_at is not None:
         raise OperationRefused("This invitation has already been accepted")
-    if invitation.state(utcnow()) == "waiting":
-        # A sender may be at it: whichever claims it first sends it, once.
-        token = claim_for_sending(invitation.id)
-        if token is None:
-            raise OperationRefused("This invitation has just been sent")
-        db.session.refresh(invitation)
-        audit.record("invitation_resent", invitation)
-        return token
-    token, token_hash = new_token()
-    now = utcnow()
-    invitation.token_hash = token_hash
+    invitation.token_hash = new_token()[1]
     invitation.revoked_at = None
-    invitation.expires_at = now + INVITATION_LIFETIME
-    invitation.last_sent_at = now
+    invitation.undeliverable_at = None
+    invitation.last_sent_at = None
     audit.record("invitation_resent", invitation)
-    return token
 
 
 def revoke_invitation(invitation: Invitation) -> None:

@@ -31,8 +31,9 @@ def request_registration(
     return organisation
 
 
-def approve(organisation: Organisation, by: User) -> tuple[Invitation, str]:
-    """Approve a request: its contact is invited to become the organisation's manager."""
+def approve(organisation: Organisation, by: User) -> Invitation:
+    """Approve a request: its contact is invited to become the organisation's manager (the
+    invitation waits to be sent once this commits)."""
     if organisation.status != OrganisationStatus.PENDING:
         raise OperationRefused("Only a request waiting for a decision can be approved")
     organisation.status = OrganisationStatus.APPROVED

@@ -16,7 +16,7 @@ def invite(app, address: str, name: str) -> str:
     """An organisation, its manager, and an invitation to `address`; returns the link."""
     from elearn.extensions import db
     from elearn.models import Organisation, User
-    from elearn.organisations.operations import invite_one
+    from elearn.organisations.operations import claim_for_sending, invite_one
 
     with app.app_context():
         organisation = Organisation(name=f"Journey Bank for {name}", sector="business")
@@ -25,7 +25,8 @@ def invite(app, address: str, name: str) -> str:
         manager = User(email=f"manager.{address}", full_name="Journey Manager", password=PASSWORD)
         db.session.add(manager)
         db.session.flush()
-        _, token = invite_one(organisation, address, manager, full_name=name)
+        invitation = invite_one(organisation, address, manager, full_name=name)
+        token = claim_for_sending(invitation.id)  # the link its email would carry
         db.session.commit()
     return f"/invitations/{token}"
 

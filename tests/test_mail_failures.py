@@ -1,0 +1,117 @@
+"""A mail server that fails, or refuses an address, never loses or hides what was done."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from elearn import mail
+from elearn.models import Invitation, Organisation, utcnow
+from tests.test_invitation_outbox import invite, waiting
+from tests.test_organisations import mails, manager_of
+
+
+@pytest.fixture
+def mail_server(monkeypatch):
+    """Mail as written to files, except to the addresses refused or while it is down."""
+    state = {"refused": set(), "down": False}
+    write = mail._write_file
+
+    def send(message, folder):
+        if state["down"]:
+            raise ConnectionRefusedError("mail server down")
+        if message["To"] in state["refused"]:
+            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such mailbox")})
+        write(message, folder)
+
+    monkeypatch.setattr(mail, "_write_file", send)
+    return state
+
+
+def test_a_refused_address_is_marked_and_the_rest_still_go(
+    app, browser, make, session, mail_server
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    mail_server["refused"].add("b@example.com")
+    invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
+    assert sorted(message["To"] for message in mails(app)) == ["a@example.com", "c@example.com"]
+    refused = session.scalar(select(Invitation).where(Invitation.email == "b@example.com"))
+    assert refused.undeliverable_at is not None and waiting(session) == 1
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "Email refused: check the address" in page.text()
+    assert "waiting to be sent" not in page.text(), "not offered again and again"
+
+    mail_server["refused"].clear()  # say the address was fixed at the other end
+    browser.post(f"/organisations/{org.id}/invitations/{refused.id}/resend")
+    assert "b@example.com" in [message["To"] for message in mails(app)]
+    session.refresh(refused)
+    assert refused.undeliverable_at is None and refused.last_sent_at is not None
+
+
+def test_approval_stands_when_the_invitation_cannot_be_sent(
+    app, browser, make, session, mail_server
+):
+    admin = make.user(admin=True)
+    organisation = Organisation(
+        name="Cheapside Coffee",
+        sector="business",
+        status="pending",
+        contact_name="Priya Shah",
+        contact_email="priya@cheapside.example",
+    )
+    session.add(organisation)
+    session.commit()
+    browser.sign_in(admin)
+    browser.get(f"/admin/organisations/{organisation.id}")
+    mail_server["down"] = True
+    browser.post(f"/admin/organisations/{organisation.id}/approve")
+    page = browser.get("/admin/organisations")
+    assert "could not be sent" in page.text()
+    session.refresh(organisation)
+    assert organisation.status == "approved"
+    assert waiting(session) == 1, "the invitation waits, to be sent from its page"
+
+
+def test_registration_and_reset_pages_answer_as_usual_when_mail_fails(
+    app, browser, make, session, mail_server
+):
+    make.user(email="reset@example.com")
+    mail_server["down"] = True
+    browser.get("/reset-password")
+    assert browser.post("/reset-password", {"email": "reset@example.com"}, status=200).h1 == (
+        "Check your email"
+    )
+    browser.get("/organisations/register")
+    page = browser.post(
+        "/organisations/register",
+        {
+            "name": "Cheapside Coffee Ltd",
+            "sector": "business",
+            "headcount": "40",
+            "contact_name": "Priya Shah",
+            "contact_email": "priya@cheapside.example",
+            "contact_phone": "020 7946 0000",
+        },
+        status=200,
+    )
+    assert page.h1 == "Request sent"
+    assert session.scalar(select(Organisation.name)) == "Cheapside Coffee Ltd"
+
+
+def test_a_refused_reminder_does_not_stop_the_others(app, make, session, mail_server):
+    org = make.organisation()
+    now = utcnow()
+    for address in ("a@example.com", "b@example.com", "c@example.com"):
+        person = make.user(email=address, org=org)
+        make.completion(
+            person, completed_at=now - timedelta(days=350), expires_at=now + timedelta(days=12)
+        )
+    mail_server["refused"].add("b@example.com")
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 2 reminders" in result.output
+    assert sorted(message["To"] for message in mails(app)) == ["a@example.com", "c@example.com"]
