@@ -71,7 +71,9 @@ class Config:
         self.MAIL_PORT = int(env.get("MAIL_PORT", "587"))
         self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
-        self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", True)
+        self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", True)  # STARTTLS, on 587
+        # TLS from the first byte, as on port 465 ("SMTPS")
+        self.MAIL_USE_SSL = _flag("MAIL_USE_SSL", self.MAIL_PORT == 465)
         self.MAIL_FROM = env.get("MAIL_FROM", "elearn <no-reply@localhost>")
         self.MAIL_DIR = INSTANCE_DIR / "mail"
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")

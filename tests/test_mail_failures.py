@@ -115,3 +115,53 @@ def test_a_refused_reminder_does_not_stop_the_others(app, make, session, mail_se
     assert result.exit_code == 0, result.output
     assert "Sent 2 reminders" in result.output
     assert sorted(message["To"] for message in mails(app)) == ["a@example.com", "c@example.com"]
+
+
+class Relay:
+    """Stands in for smtplib's client: what elearn asked of the mail server."""
+
+    def __init__(self, calls: list, kind: str):
+        self.calls, self.kind = calls, kind
+
+    def __call__(self, host, port, **options):
+        self.calls.append((self.kind, host, port))
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self, context):
+        self.calls.append(("starttls",))
+
+    def login(self, user, password):
+        self.calls.append(("login", user))
+
+    def send_message(self, message):
+        self.calls.append(("send", message["To"]))
+
+
+@pytest.mark.parametrize(
+    ("port", "expected"),
+    [
+        (587, [("plain", "smtp.example.org", 587), ("starttls",)]),
+        (465, [("ssl", "smtp.example.org", 465)]),
+    ],
+)
+def test_mail_goes_by_starttls_or_implicit_tls_with_a_login(app, monkeypatch, port, expected):
+    calls: list = []
+    monkeypatch.setattr(smtplib, "SMTP", Relay(calls, "plain"))
+    monkeypatch.setattr(smtplib, "SMTP_SSL", Relay(calls, "ssl"))
+    for key, value in {
+        "MAIL_SERVER": "smtp.example.org",
+        "MAIL_PORT": port,
+        "MAIL_USE_SSL": port == 465,
+        "MAIL_USERNAME": "elearn",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    with app.app_context():
+        organisation = Organisation(name="Cheapside Coffee", contact_name="Priya Shah")
+        mail.send_mail("a@example.com", "Hello", "registration_received", organisation=organisation)
+    assert calls == [*expected, ("login", "elearn"), ("send", "a@example.com")]
