@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import make_msgid
@@ -53,21 +56,55 @@ def refused_for_good(error: BaseException) -> bool:
     return isinstance(error, smtplib.SMTPRecipientsRefused)
 
 
+_connection: ContextVar[list[smtplib.SMTP] | None] = ContextVar("elearn_smtp", default=None)
+
+
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Send every email in the block through one connection to the mail server, opened at
+    the first and closed at the end, rather than one connection each: with TLS and a login,
+    opening a connection costs more than sending through it. For batches (invitations,
+    reminders); each thread and command has its own."""
+    held: list[smtplib.SMTP] = []
+    token = _connection.set(held)
+    try:
+        yield
+    finally:
+        _connection.reset(token)
+        for smtp in held:
+            with suppress(OSError):
+                smtp.quit()
+
+
 def _send_smtp(message: MIMEText) -> None:
+    held = _connection.get()
+    if held is None:
+        with _connect() as smtp:
+            smtp.send_message(message)
+        return
+    if not held:
+        held.append(_connect())
+    try:
+        held[0].send_message(message)
+    except smtplib.SMTPServerDisconnected:  # it closed a connection held long: once more
+        held[0] = _connect()
+        held[0].send_message(message)
+
+
+def _connect() -> smtplib.SMTP:
     config = current_app.config
     context = ssl.create_default_context()
     if config["MAIL_USE_SSL"]:
-        connection = smtplib.SMTP_SSL(
+        smtp = smtplib.SMTP_SSL(
             config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30, context=context
         )
     else:
-        connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
-    with connection as smtp:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-            smtp.starttls(context=context)
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+        smtp.starttls(context=context)
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return smtp
 
 
 def _write_file(message: MIMEText, folder: Path) -> None:

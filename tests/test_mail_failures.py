@@ -142,6 +142,9 @@ class Relay:
     def send_message(self, message):
         self.calls.append(("send", message["To"]))
 
+    def quit(self):
+        self.calls.append(("quit",))
+
 
 @pytest.mark.parametrize(
     ("port", "expected"),
@@ -165,3 +168,21 @@ def test_mail_goes_by_starttls_or_implicit_tls_with_a_login(app, monkeypatch, po
         organisation = Organisation(name="Cheapside Coffee", contact_name="Priya Shah")
         mail.send_mail("a@example.com", "Hello", "registration_received", organisation=organisation)
     assert calls == [*expected, ("login", "elearn"), ("send", "a@example.com")]
+
+
+def test_a_batch_of_invitations_goes_through_one_connection(app, browser, make, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(smtplib, "SMTP", Relay(calls, "plain"))
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", "")
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
+    assert calls == [
+        ("plain", "smtp.example.org", 587),
+        ("starttls",),
+        ("send", "a@example.com"),
+        ("send", "b@example.com"),
+        ("send", "c@example.com"),
+        ("quit",),
+    ]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from elearn.courses.catalogue import Catalogue
 from elearn.extensions import db
 from elearn.links import site_url
-from elearn.mail import refused_for_good, send_mail
+from elearn.mail import one_connection, refused_for_good, send_mail
 from elearn.models import (
     WHOLE_ORGANISATION,
     Assignment,
@@ -255,7 +255,8 @@ def overdue_members(organisation: Organisation, catalogue: Catalogue, now: datet
 def send_reminders(catalogue: Catalogue, now: datetime) -> Sent:
     """Send every reminder that is due and not yet sent, committing each one's log entry."""
     sent = Sent()
-    send_refresher_reminders(catalogue, now, sent)
-    send_due_reminders(catalogue, now, sent)
-    send_manager_digests(catalogue, now, sent)
+    with one_connection():
+        send_refresher_reminders(catalogue, now, sent)
+        send_due_reminders(catalogue, now, sent)
+        send_manager_digests(catalogue, now, sent)
     return sent

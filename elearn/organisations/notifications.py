@@ -18,7 +18,7 @@ from flask import current_app
 from elearn.database import writing
 from elearn.extensions import db
 from elearn.links import site_url
-from elearn.mail import refused_for_good, send_mail
+from elearn.mail import one_connection, refused_for_good, send_mail
 from elearn.models import Organisation
 from elearn.organisations.operations import (
     INVITATION_LIFETIME,
@@ -50,7 +50,7 @@ def send_waiting(organisation_id: int | None = None, only: int | None = None) ->
     server that is down. Each claim is a write transaction of its own, begun as one (see
     `elearn.database.writing`), whatever request or command this runs in."""
     sent = 0
-    with writing():
+    with writing(), one_connection():
         for invitation_id, email, name, organisation_name in waiting_invitations(
             organisation_id, only
         ):
