@@ -11,7 +11,7 @@ from sqlalchemy import select
 from elearn import mail
 from elearn.models import Invitation, Organisation, utcnow
 from tests.test_invitation_outbox import invite, waiting
-from tests.test_organisations import mails, manager_of
+from tests.test_organisations import REGISTRATION, mails, manager_of
 
 
 @pytest.fixture
@@ -86,18 +86,7 @@ def test_registration_and_reset_pages_answer_as_usual_when_mail_fails(
         "Check your email"
     )
     browser.get("/organisations/register")
-    page = browser.post(
-        "/organisations/register",
-        {
-            "name": "Cheapside Coffee Ltd",
-            "sector": "business",
-            "headcount": "40",
-            "contact_name": "Priya Shah",
-            "contact_email": "priya@cheapside.example",
-            "contact_phone": "020 7946 0000",
-        },
-        status=200,
-    )
+    page = browser.post("/organisations/register", REGISTRATION, status=200)
     assert page.h1 == "Request sent"
     assert session.scalar(select(Organisation.name)) == "Cheapside Coffee Ltd"
 

@@ -19,6 +19,15 @@ from elearn.models import (
 )
 from tests.conftest import PASSWORD
 
+REGISTRATION = {
+    "name": "Cheapside Coffee Ltd",
+    "sector": "business",
+    "headcount": "40",
+    "contact_name": "Priya Shah",
+    "contact_email": "Priya@Cheapside.example",
+    "contact_phone": "020 7946 0000",
+}
+
 
 def mails(app) -> list[email.message.Message]:
     folder = Path(app.config["MAIL_DIR"])
@@ -49,18 +58,7 @@ def test_business_registers_cst_approves_and_contact_becomes_manager(
     app, browser, other_browser, make, session
 ):
     browser.get("/organisations/register")
-    page = browser.post(
-        "/organisations/register",
-        {
-            "name": "Cheapside Coffee Ltd",
-            "sector": "business",
-            "headcount": "40",
-            "contact_name": "Priya Shah",
-            "contact_email": "Priya@Cheapside.example",
-            "contact_phone": "020 7946 0000",
-        },
-        status=200,
-    )
+    page = browser.post("/organisations/register", REGISTRATION, status=200)
     assert page.h1 == "Request sent"
     organisation = session.scalar(select(Organisation))
     assert (organisation.status, organisation.headcount) == ("pending", 40)
