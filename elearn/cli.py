@@ -101,8 +101,9 @@ def send_invitations_command():
     by a restart or a mail server that was down. Safe to run at any time, or from cron."""
     from elearn.organisations.notifications import send_waiting
 
-    sent = send_waiting()
-    click.echo(f"Sent {sent} invitations.")
+    outcome = send_waiting()
+    refused = f" The mail server refused {outcome.refused}." if outcome.refused else ""
+    click.echo(f"Sent {outcome.sent} invitations.{refused}")
 
 
 report_group = AppGroup("report", help="Training coverage reports for CST.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -51,12 +52,19 @@ def send_mail_or_log(to: str, subject: str, template: str, **context) -> bool:
 
 
 def refused_for_good(error: BaseException) -> bool:
-    """The mail server refused this recipient for good: sending again will not help, but
-    the next email, to someone else, may well go."""
-    return isinstance(error, smtplib.SMTPRecipientsRefused)
+    """The mail server refused this recipient for good (a 5xx reply: no such mailbox):
+    sending again will not help, but the next email, to someone else, may well go. Not a
+    4xx (try later) nor a 5.7.x (policy: relaying denied, which refuses everyone)."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(
+        500 <= code < 600 and not bytes(reply).lstrip().startswith(b"5.7")
+        for code, reply in error.recipients.values()
+    )
 
 
-_connection: ContextVar[list[smtplib.SMTP] | None] = ContextVar("elearn_smtp", default=None)
+# Inside one_connection(): [] or [[connection, when last used]].
+_connection: ContextVar[list[list] | None] = ContextVar("elearn_smtp", default=None)
 
 
 @contextmanager
@@ -65,13 +73,13 @@ def one_connection() -> Iterator[None]:
     the first and closed at the end, rather than one connection each: with TLS and a login,
     opening a connection costs more than sending through it. For batches (invitations,
     reminders); each thread and command has its own."""
-    held: list[smtplib.SMTP] = []
+    held: list[list] = []
     token = _connection.set(held)
     try:
         yield
     finally:
         _connection.reset(token)
-        for smtp in held:
+        for smtp, _ in held:
             with suppress(OSError):
                 smtp.quit()
 
@@ -82,13 +90,24 @@ def _send_smtp(message: MIMEText) -> None:
         with _connect() as smtp:
             smtp.send_message(message)
         return
+    if held and time.monotonic() - held[0][1] > IDLE_SECONDS and not _still_open(held[0][0]):
+        held.clear()
     if not held:
-        held.append(_connect())
+        held.append([_connect(), 0.0])
+    # No second try if this fails: the server may have taken the message before failing.
+    held[0][0].send_message(message)
+    held[0][1] = time.monotonic()
+
+
+IDLE_SECONDS = 5  # a held connection idle longer is checked before use
+
+
+def _still_open(smtp: smtplib.SMTP) -> bool:
+    """Whether a held connection still answers: a server closes one left idle."""
     try:
-        held[0].send_message(message)
-    except smtplib.SMTPServerDisconnected:  # it closed a connection held long: once more
-        held[0] = _connect()
-        held[0].send_message(message)
+        return smtp.noop()[0] == 250
+    except OSError:
+        return False
 
 
 def _connect() -> smtplib.SMTP:

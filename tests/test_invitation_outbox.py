@@ -11,6 +11,7 @@ from elearn import mail
 from elearn.extensions import db
 from elearn.models import Invitation
 from elearn.organisations import invitation_views, operations
+from elearn.organisations.notifications import send_waiting
 from tests.test_organisations import mails, manager_of
 
 
@@ -100,7 +101,7 @@ def test_when_mail_fails_the_rest_wait_and_the_page_sends_them(
     invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
     assert writes == ["a@example.com"], "sending stops at the first failure"
     page = browser.get(f"/organisations/{org.id}/invitations")
-    assert "0 of 3 invitations sent" in page.text()
+    assert "3 could not go yet and are waiting to be sent" in page.text()
     assert "3 invitations are waiting to be sent" in page.text()
     assert waiting(session) == 3
 
@@ -197,3 +198,21 @@ def test_the_command_leaves_alone_organisations_no_longer_approved(
     result = app.test_cli_runner().invoke(args=["invitations", "send"])
     assert result.output.strip() == "Sent 0 invitations."
     assert mails(app) == [] and waiting(session) == 1
+
+
+def test_send_again_wins_over_a_sender_that_claimed_it_after_the_page_loaded(
+    app, browser, make, session, cut_short
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    invite(browser, org, "a@example.com")
+    invitation_id = session.scalar(select(Invitation.id))
+    with app.app_context():
+        seen = db.session.get(Invitation, invitation_id)  # the page showed it waiting
+        db.session.expunge(seen)
+        assert operations.claim_for_sending(invitation_id)  # then a sender claimed it
+        db.session.commit()
+        db.session.add(seen)  # as the page had it: still waiting
+        operations.resend_invitation(seen)
+        db.session.commit()
+        assert send_waiting(org.id, only=invitation_id).sent == 1, "sent, with a live link"

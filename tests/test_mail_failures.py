@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from elearn import mail
+from elearn.links import site_url
 from elearn.models import Invitation, Organisation, utcnow
 from tests.test_invitation_outbox import invite, waiting
 from tests.test_organisations import REGISTRATION, mails, manager_of
@@ -17,14 +18,14 @@ from tests.test_organisations import REGISTRATION, mails, manager_of
 @pytest.fixture
 def mail_server(monkeypatch):
     """Mail as written to files, except to the addresses refused or while it is down."""
-    state = {"refused": set(), "down": False}
+    state = {"refused": {}, "down": False}  # refused: address -> (code, reply)
     write = mail._write_file
 
     def send(message, folder):
         if state["down"]:
             raise ConnectionRefusedError("mail server down")
         if message["To"] in state["refused"]:
-            raise smtplib.SMTPRecipientsRefused({message["To"]: (550, b"no such mailbox")})
+            raise smtplib.SMTPRecipientsRefused({message["To"]: state["refused"][message["To"]]})
         write(message, folder)
 
     monkeypatch.setattr(mail, "_write_file", send)
@@ -36,13 +37,14 @@ def test_a_refused_address_is_marked_and_the_rest_still_go(
 ):
     org, manager = manager_of(make)
     browser.sign_in(manager)
-    mail_server["refused"].add("b@example.com")
+    mail_server["refused"]["b@example.com"] = (550, b"5.1.1 no such mailbox")
     invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
     assert sorted(message["To"] for message in mails(app)) == ["a@example.com", "c@example.com"]
     refused = session.scalar(select(Invitation).where(Invitation.email == "b@example.com"))
     assert refused.undeliverable_at is not None and waiting(session) == 1
     page = browser.get(f"/organisations/{org.id}/invitations")
     assert "Email refused: check the address" in page.text()
+    assert "The mail server refused 1" in page.text()
     assert "waiting to be sent" not in page.text(), "not offered again and again"
 
     mail_server["refused"].clear()  # say the address was fixed at the other end
@@ -50,6 +52,31 @@ def test_a_refused_address_is_marked_and_the_rest_still_go(
     assert "b@example.com" in [message["To"] for message in mails(app)]
     session.refresh(refused)
     assert refused.undeliverable_at is None and refused.last_sent_at is not None
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [(450, b"4.2.1 mailbox busy, try later"), (550, b"5.7.1 relaying denied")],
+    ids=["try-later", "policy"],
+)
+def test_a_refusal_that_is_not_the_address_s_fault_leaves_it_waiting(
+    app, browser, make, session, mail_server, reply
+):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    mail_server["refused"]["a@example.com"] = reply
+    invite(browser, org, "a@example.com\nb@example.com")
+    assert mails(app) == [], "the sender stops: the rest wait"
+    assert waiting(session) == 2
+    assert session.scalar(select(Invitation.undeliverable_at).limit(1)) is None
+
+
+def test_links_keep_the_site_address_path(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ELEARN_BASE_URL", "https://example.org:8443/elearn")
+    with app.app_context():
+        assert site_url("auth.reset_password", token="abc") == (
+            "https://example.org:8443/elearn/reset-password/abc"
+        )
 
 
 def test_approval_stands_when_the_invitation_cannot_be_sent(
@@ -99,7 +126,7 @@ def test_a_refused_reminder_does_not_stop_the_others(app, make, session, mail_se
         make.completion(
             person, completed_at=now - timedelta(days=350), expires_at=now + timedelta(days=12)
         )
-    mail_server["refused"].add("b@example.com")
+    mail_server["refused"]["b@example.com"] = (550, b"5.1.1 no such mailbox")
     result = app.test_cli_runner().invoke(args=["reminders", "send"])
     assert result.exit_code == 0, result.output
     assert "Sent 2 reminders" in result.output
@@ -133,6 +160,10 @@ class Relay:
 
     def quit(self):
         self.calls.append(("quit",))
+
+    def noop(self):
+        self.calls.append(("noop",))
+        raise smtplib.SMTPServerDisconnected("closed while idle")
 
 
 @pytest.mark.parametrize(
@@ -172,6 +203,30 @@ def test_a_batch_of_invitations_goes_through_one_connection(app, browser, make, 
         ("starttls",),
         ("send", "a@example.com"),
         ("send", "b@example.com"),
+        ("send", "c@example.com"),
+        ("quit",),
+    ]
+
+
+def test_a_connection_left_idle_is_checked_and_opened_again(app, monkeypatch):
+    calls: list = []
+    clock = [1000.0]
+    monkeypatch.setattr(smtplib, "SMTP", Relay(calls, "plain"))
+    monkeypatch.setattr(mail.time, "monotonic", lambda: clock[0])
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    organisation = Organisation(name="Cheapside Coffee", contact_name="Priya Shah")
+    with app.app_context(), mail.one_connection():
+        for address, pause in (("a@example.com", 0), ("b@example.com", 1), ("c@example.com", 60)):
+            clock[0] += pause
+            mail.send_mail(address, "Hello", "registration_received", organisation=organisation)
+    connected = ("plain", "smtp.example.org", 587)
+    assert calls == [
+        connected,
+        ("send", "a@example.com"),
+        ("send", "b@example.com"),  # a second later: not checked
+        ("noop",),  # a minute later: checked, found closed, opened again
+        connected,
         ("send", "c@example.com"),
         ("quit",),
     ]

@@ -106,7 +106,7 @@ def approve(organisation):
         flash(str(refused), "info")
         return redirect(url_for(".organisation", organisation_id=organisation.id))
     db.session.commit()
-    if send_waiting(organisation.id):
+    if send_waiting(organisation.id).sent:
         flash(
             f"{organisation.name} is approved. {organisation.contact_name} has been invited to "
             "manage it.",
@@ -115,8 +115,8 @@ def approve(organisation):
     else:
         flash(
             f"{organisation.name} is approved, but the email inviting "
-            f"{organisation.contact_name} could not be sent. It is waiting to be sent on the "
-            "organisation's invitations page.",
+            f"{organisation.contact_name} could not be sent: see the organisation's "
+            "invitations page, where it can be sent again.",
             "info",
         )
     return redirect(url_for(".organisations", status="pending"))

@@ -138,16 +138,15 @@ def send_and_say(organisation, more: str = "") -> None:
         send_in_background(organisation.id)
         flash(f"{waiting:,} invitations are being sent.{more}", "success")
         return
-    sent = send_waiting(organisation.id)
+    outcome = send_waiting(organisation.id)
+    sent, refused = outcome.sent, outcome.refused
     left = operations.outbox(organisation.id, utcnow()).waiting
+    said = f"{sent} {'invitation' if sent == 1 else 'invitations'} sent.{more}"
+    if refused:
+        said += f' The mail server refused {refused}: they are marked "Email refused".'
     if left:
-        flash(
-            f"{sent} of {sent + left} invitations sent: an email could not go. "
-            "The rest are waiting to be sent: try again later.",
-            "info",
-        )
-    else:
-        flash(f"{sent} {'invitation' if sent == 1 else 'invitations'} sent.{more}", "success")
+        said += f" {left} could not go yet and are waiting to be sent: try again later."
+    flash(said, "info" if refused or left else "success")
 
 
 @bp.post("/<int:organisation_id>/invitations/<int:invitation_id>/<any(resend, revoke):change>")
@@ -166,8 +165,11 @@ def change_invitation(organisation, invitation_id: int, change: str):
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     db.session.commit()
     if change == "resend":
-        if send_waiting(organisation.id, only=invitation.id):
+        outcome = send_waiting(organisation.id, only=invitation.id)
+        if outcome.sent:
             flash(f"A new invitation link has been sent to {invitation.email}.", "success")
+        elif outcome.refused:
+            flash(f"The mail server refused {invitation.email}: check the address.", "info")
         else:
             flash(
                 f"The email to {invitation.email} could not be sent. "

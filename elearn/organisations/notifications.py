@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -42,14 +43,25 @@ def send_invitation(organisation: Organisation, email: str, name: str | None, to
     )
 
 
-def send_waiting(organisation_id: int | None = None, only: int | None = None) -> int:
-    """Email the invitations waiting to be sent (one organisation's, or everyone's) and
-    return how many went. An address the mail server refuses for good is marked
+@dataclass
+class Sending:
+    sent: int = 0
+    refused: int = 0  # addresses the mail server refused for good, marked undeliverable
+
+
+# So many refusals in a row, and none sent between, say more about the mail server than
+# about the addresses: the sender stops and the rest wait.
+REFUSED_IN_A_ROW = 10
+
+
+def send_waiting(organisation_id: int | None = None, only: int | None = None) -> Sending:
+    """Email the invitations waiting to be sent (one organisation's, or everyone's; or
+    the one with id `only`). An address the mail server refuses for good is marked
     undeliverable and the rest go on; any other failure stops the sender, and that email
     waits again with the rest, rather than failing thousands of times against a mail
     server that is down. Each claim is a write transaction of its own, begun as one (see
     `elearn.database.writing`), whatever request or command this runs in."""
-    sent = 0
+    outcome, in_a_row = Sending(), 0
     with writing(), one_connection():
         for invitation_id, email, name, organisation_name in waiting_invitations(
             organisation_id, only
@@ -61,17 +73,20 @@ def send_waiting(organisation_id: int | None = None, only: int | None = None) ->
             try:
                 send_invitation(Organisation(name=organisation_name), email, name, token)
             except Exception as error:
-                undeliverable = refused_for_good(error)
+                undeliverable = refused_for_good(error) and in_a_row < REFUSED_IN_A_ROW
                 log.exception("invitation %d could not be sent", invitation_id)
                 unclaim(invitation_id, token, undeliverable)
                 db.session.commit()
                 if undeliverable:
+                    outcome.refused += 1
+                    in_a_row += 1
                     continue  # this address only: the next may go
                 break  # the mail server is down, or something is wrong: the rest wait
-            sent += 1
-    if sent:
-        log.info("sent %d invitations", sent)
-    return sent
+            outcome.sent += 1
+            in_a_row = 0
+    if outcome.sent or outcome.refused:
+        log.info("sent %d invitations, %d refused", outcome.sent, outcome.refused)
+    return outcome
 
 
 def send_in_background(organisation_id: int) -> None:

@@ -349,10 +349,16 @@ def resend_invitation(invitation: Invitation) -> None:
     now, and the invitation waits for the sender (`send_waiting()`)."""
     if invitation.accepted_at is not None:
         raise OperationRefused("This invitation has already been accepted")
-    invitation.token_hash = new_token()[1]
-    invitation.revoked_at = None
-    invitation.undeliverable_at = None
-    invitation.last_sent_at = None
+    # In SQL, whatever this page loaded: a sender may have claimed it since.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(
+            token_hash=new_token()[1], revoked_at=None, undeliverable_at=None, last_sent_at=None
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(invitation)
     audit.record("invitation_resent", invitation)
 
 

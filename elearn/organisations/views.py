@@ -74,6 +74,7 @@ def overview(organisation):
             Invitation.organisation_id == organisation.id,
             Invitation.accepted_at.is_(None),
             Invitation.revoked_at.is_(None),
+            Invitation.undeliverable_at.is_(None),
             Invitation.expires_at > utcnow(),
         )
     )
