@@ -119,10 +119,14 @@ def _connect() -> smtplib.SMTP:
         )
     else:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
-    if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-        smtp.starttls(context=context)
-    if config["MAIL_USERNAME"]:
-        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    try:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=context)
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        smtp.close()  # a refused login must not leave the socket open
+        raise
     return smtp
 
 
