@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from dataclasses import dataclass
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import make_msgid
@@ -58,13 +59,20 @@ def refused_for_good(error: BaseException) -> bool:
     if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
         return False
     return all(
-        500 <= code < 600 and not bytes(reply).lstrip().startswith(b"5.7")
+        500 <= code < 600 and not reply.lstrip().startswith(b"5.7")
         for code, reply in error.recipients.values()
     )
 
 
-# Inside one_connection(): [] or [[connection, when last used]].
-_connection: ContextVar[list[list] | None] = ContextVar("elearn_smtp", default=None)
+@dataclass
+class _Held:
+    """The connection one_connection() keeps open, and when it was last used."""
+
+    smtp: smtplib.SMTP | None = None
+    last_used: float = 0.0
+
+
+_connection: ContextVar[_Held | None] = ContextVar("elearn_smtp", default=None)
 
 
 @contextmanager
@@ -73,15 +81,15 @@ def one_connection() -> Iterator[None]:
     the first and closed at the end, rather than one connection each: with TLS and a login,
     opening a connection costs more than sending through it. For batches (invitations,
     reminders); each thread and command has its own."""
-    held: list[list] = []
+    held = _Held()
     token = _connection.set(held)
     try:
         yield
     finally:
         _connection.reset(token)
-        for smtp, _ in held:
+        if held.smtp is not None:
             with suppress(OSError):
-                smtp.quit()
+                held.smtp.quit()
 
 
 def _send_smtp(message: MIMEText) -> None:
@@ -90,13 +98,14 @@ def _send_smtp(message: MIMEText) -> None:
         with _connect() as smtp:
             smtp.send_message(message)
         return
-    if held and time.monotonic() - held[0][1] > IDLE_SECONDS and not _still_open(held[0][0]):
-        held.clear()
-    if not held:
-        held.append([_connect(), 0.0])
+    idle = time.monotonic() - held.last_used > IDLE_SECONDS
+    if held.smtp is not None and idle and not _still_open(held.smtp):
+        held.smtp = None
+    if held.smtp is None:
+        held.smtp = _connect()
     # No second try if this fails: the server may have taken the message before failing.
-    held[0][0].send_message(message)
-    held[0][1] = time.monotonic()
+    held.smtp.send_message(message)
+    held.last_used = time.monotonic()
 
 
 IDLE_SECONDS = 5  # a held connection idle longer is checked before use

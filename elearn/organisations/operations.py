@@ -26,7 +26,13 @@ from elearn.models import (
     normalise_email,
     utcnow,
 )
-from elearn.organisations.tokens import hash_token, new_join_code, new_token, normalise_join_code
+from elearn.organisations.tokens import (
+    hash_token,
+    new_join_code,
+    new_token,
+    normalise_join_code,
+    unusable_token_hash,
+)
 
 INVITATION_LIFETIME = timedelta(days=14)
 
@@ -214,8 +220,7 @@ def confirm_batch(
                     "full_name": row.get("name"),
                     "team": row.get("team"),
                     "role": role,
-                    # No one holds this token: the link is made when the email is sent.
-                    "token_hash": new_token()[1],
+                    "token_hash": unusable_token_hash(),
                     "created_by_id": by.id,
                     "created_at": now,
                     "expires_at": now + INVITATION_LIFETIME,
@@ -327,7 +332,7 @@ def invite_one(
         full_name=full_name,
         team=team,
         role=role,
-        token_hash=new_token()[1],  # no one holds it: the link is made when it is sent
+        token_hash=unusable_token_hash(),
         created_by_id=by.id if by else None,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
@@ -354,7 +359,10 @@ def resend_invitation(invitation: Invitation) -> None:
         update(Invitation)
         .where(Invitation.id == invitation.id)
         .values(
-            token_hash=new_token()[1], revoked_at=None, undeliverable_at=None, last_sent_at=None
+            token_hash=unusable_token_hash(),
+            revoked_at=None,
+            undeliverable_at=None,
+            last_sent_at=None,
         )
         .execution_options(synchronize_session=False)
     )

@@ -16,6 +16,11 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
+def unusable_token_hash() -> str:
+    """A hash whose token no one holds: an invitation's link is made when it is sent."""
+    return new_token()[1]
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
