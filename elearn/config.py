@@ -92,7 +92,10 @@ class Config:
         self.MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
         self.PASSWORD_RESET_MAX_AGE = 60 * 60
         self.PROXY_HOPS = int(env.get("ELEARN_PROXY_HOPS", "0"))
+        # Dashboard figures: current for this long while nothing changes; shown up to
+        # REPORT_STALE_SECONDS old while newer ones are worked out (elearn/reports/cache.py).
         self.REPORT_CACHE_SECONDS = int(env.get("ELEARN_REPORT_CACHE_SECONDS", "300"))
+        self.REPORT_STALE_SECONDS = int(env.get("ELEARN_REPORT_STALE_SECONDS", "900"))
         self.REQUIRE_2FA_FOR_ADMINS = _flag("ELEARN_REQUIRE_2FA_FOR_ADMINS", False)
         self.RETENTION_MONTHS = int(env.get("ELEARN_RETENTION_MONTHS", "24"))
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from elearn.models import SECTORS
-from elearn.reports import coverage
-from elearn.reports.cache import cached
+from elearn.courses.catalogue import current_catalogue
+from elearn.models import SECTORS, utcnow
+from elearn.reports import cache, coverage
 from elearn.reports.coverage import Headline, ReportQuery
+from elearn.reports.periods import Period
 from elearn.reports.summary import summary
 from elearn.reports.tables import with_names
 
@@ -26,16 +27,56 @@ class Dashboard:
     gaps: list[dict] = field(default_factory=list)
     overdue: list[dict] = field(default_factory=list)
     sectors_without: list[str] = field(default_factory=list)
+    # False while the figures shown are older ones and new ones are being worked out.
+    current: bool = True
+
+    @property
+    def worked_out_at(self):
+        return self.query.now
 
     @property
     def summary(self) -> list[str]:
         return summary(self.headline, self.courses, self.query.period)
 
 
-def build(query: ReportQuery, titles: dict[str, str], threshold: int = 50) -> Dashboard:
-    """The dashboard's figures, from the cache while nothing has changed."""
+DEFAULT_THRESHOLD = 50
+
+
+def titles() -> dict[str, str]:
+    return {course.slug: course.title for course in current_catalogue()}
+
+
+def default_query() -> ReportQuery:
+    """The dashboard's view with no filters: the last twelve months, every course."""
+    now = utcnow()
+    return ReportQuery(Period.last_twelve_months(now.date()), now)
+
+
+def build(
+    query: ReportQuery,
+    titles: dict[str, str],
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    may_be_older: bool = False,
+) -> Dashboard:
+    """The dashboard's figures: current ones, kept while nothing has changed; or, with
+    may_be_older, kept ones while newer are worked out (see elearn/reports/cache.py)."""
+    key, work = _view(query, titles, threshold)
+    if not may_be_older:
+        return cache.current(key, work)
+    figures, is_current = cache.served(key, work)
+    return figures if is_current else replace(figures, current=False)
+
+
+def default_view() -> tuple[tuple, object]:
+    """The default view's cache key and work, for keeping it warm."""
+    return _view(default_query(), titles(), DEFAULT_THRESHOLD)
+
+
+def _view(query: ReportQuery, titles: dict[str, str], threshold: int):
     key = (query.period, query.course, threshold, tuple(sorted(titles.items())))
-    return cached(key, lambda: compute(query, titles, threshold))
+    # Work done later (in the background) counts from its own moment, not the request's.
+    return key, lambda: compute(replace(query, now=utcnow()), titles, threshold)
 
 
 def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashboard:

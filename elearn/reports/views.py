@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, abort, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 
-from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
 from elearn.forms import choices
-from elearn.models import SECTORS, utcnow
+from elearn.models import SECTORS
 from elearn.permissions import cst_admin_required
-from elearn.reports import coverage, dashboard
+from elearn.reports import cache, coverage, dashboard
 from elearn.reports.charts import month_label, trend_svg
 from elearn.reports.exports import export_rows
 from elearn.reports.forms import ReportFilterForm
@@ -22,16 +29,15 @@ from elearn.reports.tables import TABLES, cell, sort_rows, with_names
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-def titles() -> dict[str, str]:
-    return {course.slug: course.title for course in current_catalogue()}
+titles = dashboard.titles
 
 
 def filter_form() -> tuple[ReportFilterForm, coverage.ReportQuery, int]:
     """The filters from the address; anything missing or wrong falls back to the default."""
     form = ReportFilterForm(request.args)
     form.course.choices = choices([("", "All courses"), *titles().items()])
-    now = utcnow()
-    default = Period.last_twelve_months(now.date())
+    default_query = dashboard.default_query()
+    default, now = default_query.period, default_query.now
     valid = form.validate() if request.args else True
     start = form.start.data if valid and form.start.data else default.start
     end = form.end.data if valid and form.end.data else default.end
@@ -41,7 +47,7 @@ def filter_form() -> tuple[ReportFilterForm, coverage.ReportQuery, int]:
     if not request.args:
         form.start.data, form.end.data = start, end
     course = form.course.data if valid and form.course.data in titles() else None
-    threshold = form.threshold.data if valid and form.threshold.data else 50
+    threshold = (form.threshold.data if valid else None) or dashboard.DEFAULT_THRESHOLD
     return form, coverage.ReportQuery(Period(start, end), now, course), threshold
 
 
@@ -58,7 +64,8 @@ def index():
     form, query, threshold = filter_form()
     # The built figures may be shared through the cache: the tables this request sorts
     # and links are copies.
-    built = dashboard.build(query, titles(), threshold)
+    built = dashboard.build(query, titles(), threshold, may_be_older=True)
+    cache.keep_warm(current_app._get_current_object(), dashboard.default_view)
     figures = replace(
         built,
         courses=sorted_table("courses", copies(built.courses)),
