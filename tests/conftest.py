@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from elearn import create_app
 from elearn.config import TestConfig
 from elearn.courses.standing import update_standing
+from elearn.database import wants_immediate
 from elearn.extensions import db, limiter
 from elearn.models import (
     Certificate,
@@ -47,7 +48,16 @@ def app(tmp_path_factory):
     app = create_app(config)
     with app.app_context():
         upgrade()
+        event.listen(db.engine, "before_cursor_execute", _refuse_writes_in_reading_work)
     return app
+
+
+def _refuse_writes_in_reading_work(connection, cursor, statement, *args) -> None:
+    """On PostgreSQL a page that only reads runs without a transaction (elearn/database.py),
+    where a write would commit statement by statement, half done if the request failed.
+    The suite fails any write made there, on both engines: it belongs in `writing()`."""
+    if statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"} and not wants_immediate():
+        raise AssertionError(f"a write in work that only reads: {statement[:120]}")
 
 
 @pytest.fixture(autouse=True)
