@@ -115,9 +115,14 @@ class Factory:
         self.session = session
         self.count = 0
 
-    def organisation(self, name: str | None = None, sector: str = "business") -> Organisation:
+    def organisation(
+        self, name: str | None = None, sector: str = "business", **values
+    ) -> Organisation:
+        """An approved organisation unless told otherwise (status="pending", contact_...)."""
         self.count += 1
-        organisation = Organisation(name=name or f"Organisation {self.count}", sector=sector)
+        organisation = Organisation(
+            name=name or f"Organisation {self.count}", sector=sector, **values
+        )
         self.session.add(organisation)
         self.session.commit()
         return organisation

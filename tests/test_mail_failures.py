@@ -83,15 +83,12 @@ def test_approval_stands_when_the_invitation_cannot_be_sent(
     app, browser, make, session, mail_server
 ):
     admin = make.user(admin=True)
-    organisation = Organisation(
-        name="Cheapside Coffee",
-        sector="business",
+    organisation = make.organisation(
+        "Cheapside Coffee",
         status="pending",
         contact_name="Priya Shah",
         contact_email="priya@cheapside.example",
     )
-    session.add(organisation)
-    session.commit()
     browser.sign_in(admin)
     browser.get(f"/admin/organisations/{organisation.id}")
     mail_server["down"] = True

@@ -20,7 +20,6 @@ from elearn.database import writing
 from elearn.extensions import db
 from elearn.links import site_url
 from elearn.mail import one_connection, refused_for_good, send_mail
-from elearn.models import Organisation
 from elearn.organisations.operations import (
     INVITATION_LIFETIME,
     claim_for_sending,
@@ -31,12 +30,12 @@ from elearn.organisations.operations import (
 log = logging.getLogger(__name__)
 
 
-def send_invitation(organisation: Organisation, email: str, name: str | None, token: str) -> None:
+def send_invitation(organisation_name: str, email: str, name: str | None, token: str) -> None:
     send_mail(
         email,
-        f"You are invited to train with {organisation.name}",
+        f"You are invited to train with {organisation_name}",
         "invitation",
-        organisation=organisation,
+        organisation_name=organisation_name,
         name=name,
         link=site_url("joining.invitation", token=token),
         days=INVITATION_LIFETIME.days,
@@ -71,7 +70,7 @@ def send_waiting(organisation_id: int | None = None, only: int | None = None) ->
             if token is None:
                 continue  # another sender has it
             try:
-                send_invitation(Organisation(name=organisation_name), email, name, token)
+                send_invitation(organisation_name, email, name, token)
             except Exception as error:
                 undeliverable = refused_for_good(error) and in_a_row < REFUSED_IN_A_ROW
                 log.exception("invitation %d could not be sent", invitation_id)
