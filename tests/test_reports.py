@@ -73,6 +73,8 @@ def test_tables_sort_and_drill_down(browser, make, population):  # noqa: F811
     assert sector_page.h1 == "Business"
     rows = [r.th.get_text(strip=True) for r in sector_page.soup.select("tbody tr")]
     assert rows == ["Alpha Bank"]
+    download = sector_page.soup.find("a", string="Download this table (CSV)")["href"]
+    assert [row[0] for row in csv_rows(browser.client.get(download))[1:]] == ["Alpha Bank"]
     link = sector_page.soup.select_one("tbody tr th a")["href"]
     assert browser.get(link).h1 == "Alpha Bank"
 
@@ -198,6 +200,8 @@ def test_dashboard_shows_older_figures_while_newer_are_worked_out(
     notice = page.soup.select_one("#figures-time").get_text(" ", strip=True)
     assert "govuk-inset-text" in page.soup.select_one("#figures-time")["class"]
     assert "Newer ones are being worked out now" in notice
+    sector = browser.get("/reports/sectors/corporation_department")  # the same kept figures
+    assert "Newer ones are being worked out now" in sector.text()
 
     kept_figures.wait_for_refreshes()
     page = browser.get("/reports")

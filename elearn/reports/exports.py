@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from elearn.reports import coverage
 from elearn.reports.dashboard import Dashboard
-from elearn.reports.tables import TABLES, cell, with_names
+from elearn.reports.tables import TABLES, cell
 
 
 def export_rows(name: str, figures: Dashboard, sector: str | None = None):
@@ -16,10 +15,8 @@ def export_rows(name: str, figures: Dashboard, sector: str | None = None):
             [figures.titles.get(slug, slug), *values.values()]
             for slug, values in figures.trend.items()
         ]
-    if name == "organisations" and sector:
-        rows = with_names(coverage.by_organisation(figures.query, sector), figures.titles)
-    elif name == "organisations":
-        rows = figures.organisations
+    if name == "organisations":
+        rows = [row for row in figures.organisations if not sector or row["sector"] == sector]
     else:
         rows = {
             "courses": figures.courses,

@@ -24,7 +24,7 @@ from elearn.reports.exports import export_rows
 from elearn.reports.forms import ReportFilterForm
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
-from elearn.reports.tables import TABLES, cell, sort_rows, with_names
+from elearn.reports.tables import TABLES, cell, sort_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -91,9 +91,12 @@ def index():
 def sector(sector: str):
     if sector not in SECTORS:
         abort(404)
-    form, query, _ = filter_form()
+    form, query, threshold = filter_form()
+    # The dashboard's own figures for this view: its organisation table holds every
+    # approved organisation, so a drill-down from it shows the same figures at once.
+    figures = dashboard.build(query, titles(), threshold, may_be_older=True)
     rows = sorted_table(
-        "organisations", with_names(coverage.by_organisation(query, sector), titles())
+        "organisations", [dict(row) for row in figures.organisations if row["sector"] == sector]
     )
     for row in rows:
         row["link"] = url_for("admin.organisation", organisation_id=row["organisation_id"])
@@ -101,6 +104,7 @@ def sector(sector: str):
         "reports/sector.html",
         form=form,
         query=query,
+        figures=figures,
         sector=sector,
         sector_name=SECTORS[sector],
         rows=rows,
