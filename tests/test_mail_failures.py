@@ -6,11 +6,11 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from elearn import mail
 from elearn.links import site_url
-from elearn.models import Invitation, Organisation, utcnow
+from elearn.models import Invitation, Organisation, ReminderLog, utcnow
 from tests.test_invitation_outbox import invite, waiting
 from tests.test_organisations import REGISTRATION, mails, manager_of
 
@@ -128,6 +128,50 @@ def test_a_refused_reminder_does_not_stop_the_others(app, make, session, mail_se
     assert result.exit_code == 0, result.output
     assert "Sent 2 reminders" in result.output
     assert sorted(message["To"] for message in mails(app)) == ["a@example.com", "c@example.com"]
+
+
+def test_reminders_hold_no_lock_while_the_mail_server_answers(
+    app, make, session, engine, mail_server, monkeypatch
+):
+    import sqlite3
+
+    org = make.organisation()
+    now = utcnow()
+    for address in ("a@example.com", "b@example.com"):
+        make.completion(
+            make.user(email=address, org=org),
+            completed_at=now - timedelta(days=350),
+            expires_at=now + timedelta(days=12),
+        )
+    seen, write = [], mail._write_file
+
+    def slow_server(message, folder):
+        if engine.dialect.name == "sqlite":  # while it "sends", may a web request write?
+            writer = sqlite3.connect(engine.url.database, timeout=0)
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+                seen.append("free")
+            except sqlite3.OperationalError as error:
+                seen.append(str(error))
+            finally:
+                writer.close()
+        if mail_server["down"]:
+            raise ConnectionRefusedError("mail server down")
+        write(message, folder)
+
+    monkeypatch.setattr(mail, "_write_file", slow_server)
+    mail_server["down"] = True
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert result.exit_code != 0, "a mail server that is down ends the run"
+    assert mails(app) == [] and session.scalar(select(func.count(ReminderLog.id))) == 0, (
+        "the claim of the reminder that failed is withdrawn"
+    )
+
+    mail_server["down"] = False
+    result = app.test_cli_runner().invoke(args=["reminders", "send"])
+    assert "Sent 2 reminders" in result.output, result.output
+    if engine.dialect.name == "sqlite":
+        assert set(seen) == {"free"}, seen
 
 
 class Relay:

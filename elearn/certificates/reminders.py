@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.courses.catalogue import Catalogue
 from elearn.extensions import db
 from elearn.links import site_url
-from elearn.mail import one_connection, refused_for_good, send_mail
+from elearn.mail import compose, deliver, one_connection, refused_for_good
 from elearn.models import (
     WHOLE_ORGANISATION,
     Assignment,
@@ -77,16 +77,33 @@ def expiring_completions(now: datetime):
     ).all()
 
 
-def _sent(to: str, subject: str, template: str, **context) -> bool:
-    """Send one reminder. An address the mail server refuses for good is skipped (its claim
-    undone, so it is tried again on the next run) and the others still go; any other
-    failure ends the run, every reminder already sent recorded."""
+def withdraw(user_id: int, key: str) -> None:
+    """Undo the claim of a reminder whose email did not go: the next run tries again."""
+    db.session.execute(
+        delete(ReminderLog).where(ReminderLog.user_id == user_id, ReminderLog.key == key)
+    )
+    db.session.commit()
+
+
+def send_once(user_id: int, key: str, to: str, subject: str, template: str, **context) -> bool:
+    """Send a reminder unless it has gone before.
+
+    The claim is committed before the email goes, so no lock is held while the mail server
+    answers (on SQLite every web request that writes would wait for it). If the email
+    fails, the claim is withdrawn so the next run tries again; a run killed between the
+    two loses that one reminder rather than ever sending it twice. An address the mail
+    server refuses for good is skipped and the others still go; any other failure ends
+    the run."""
+    message = compose(to, subject, template, **context) if claim(user_id, key) else None
+    db.session.commit()
+    if message is None:
+        return False
     try:
-        send_mail(to, subject, template, **context)
+        deliver(message)
     except OSError as error:
+        withdraw(user_id, key)
         if not refused_for_good(error):
             raise
-        db.session.rollback()
         log.warning("reminder to %s refused by the mail server: %s", to, error)
         return False
     return True
@@ -99,14 +116,14 @@ def send_refresher_reminders(catalogue: Catalogue, now: datetime, sent: Sent) ->
             continue
         stage = "expired" if completion.expires_at <= now else "due"
         key = f"refresher:{completion.id}:{stage}"
-        if not claim(user.id, key):
-            continue
         subject = (
             f"Your {course.title} training has expired"
             if stage == "expired"
             else f"Your {course.title} training expires soon"
         )
-        if not _sent(
+        if not send_once(
+            user.id,
+            key,
             user.email,
             subject,
             "reminder_refresher",
@@ -117,7 +134,6 @@ def send_refresher_reminders(catalogue: Catalogue, now: datetime, sent: Sent) ->
             link=site_url("courses.course_page", course_slug=course.slug),
         ):
             continue
-        db.session.commit()  # the log entry, as soon as its email has gone
         sent.learners += 1
         sent.keys.append(key)
 
@@ -165,9 +181,9 @@ def send_due_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
             continue
         stage = "overdue" if assignment.due_on < today else "due"
         key = f"assignment:{assignment.id}:{assignment.due_on.isoformat()}:{stage}"
-        if not claim(user.id, key):
-            continue
-        if not _sent(
+        if not send_once(
+            user.id,
+            key,
             user.email,
             f"{course.title}: "
             + ("overdue" if stage == "overdue" else "due by " + f"{assignment.due_on:%-d %B %Y}"),
@@ -180,7 +196,6 @@ def send_due_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
             link=site_url("courses.course_page", course_slug=course.slug),
         ):
             continue
-        db.session.commit()  # the log entry, as soon as its email has gone
         sent.learners += 1
         sent.keys.append(key)
 
@@ -211,10 +226,10 @@ def send_manager_digests(catalogue: Catalogue, now: datetime, sent: Sent) -> Non
         ).all()
         for manager in managers:
             key = f"digest:{organisation.id}:{now.date().isoformat()}"
-            if not claim(manager.id, key):
-                continue
             people = "1 person is" if len(overdue) == 1 else f"{len(overdue)} people are"
-            if not _sent(
+            if not send_once(
+                manager.id,
+                key,
                 manager.email,
                 f"{people} overdue with training in {organisation.name}",
                 "reminder_digest",
@@ -226,7 +241,6 @@ def send_manager_digests(catalogue: Catalogue, now: datetime, sent: Sent) -> Non
                 ),
             ):
                 continue
-            db.session.commit()
             sent.managers += 1
             sent.keys.append(key)
 
