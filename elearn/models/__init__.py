@@ -25,6 +25,7 @@ from elearn.models.organisation import (
     Role,
 )
 from elearn.models.reminder import ReminderLog
+from elearn.models.report import ReportFigures
 from elearn.models.types import utcnow
 from elearn.models.user import User, normalise_email
 
@@ -50,6 +51,7 @@ __all__ = [
     "OrganisationStatus",
     "QuizAttempt",
     "ReminderLog",
+    "ReportFigures",
     "Role",
     "User",
     "completion_organisation",

@@ -1,137 +1,206 @@
-"""Dashboard figures kept by each worker, and worked out again in the background.
+"""Dashboard figures worked out once, shared by every worker, and renewed in the background.
 
 Working out coverage at City scale reads every membership and completion: about half a
 second on two cores, and training is recorded every few minutes, so a CST admin would
-wait for it on almost every view. Instead:
+wait for it on almost every view. Instead each view's figures are kept in the database
+(`report_figures`, as JSON), where every worker, and a worker started after a deploy,
+finds them:
 
-- figures are *current* while none of the data they depend on has changed (the newest id
-  of completions, memberships, assignments, organisations and audited actions) and they
-  are younger than REPORT_CACHE_SECONDS (valid now and overdue move with the clock);
+- kept figures are *current* while none of the data they depend on has changed (the
+  newest id of completions, memberships, assignments, organisations and audited actions)
+  and they are younger than REPORT_CACHE_SECONDS (valid now and overdue move with the
+  clock);
 - the dashboard may show figures that are not current, with the time they were worked
-  out, while they are younger than REPORT_STALE_SECONDS, and works out new ones in a
-  background thread meanwhile (one at a time for each view); older ones it waits for;
+  out, while they are younger than REPORT_STALE_SECONDS; the worker that first claims
+  the view works new ones out in a background thread meanwhile (one worker at a time: a
+  claim that lapses if that worker dies); older figures it waits for;
 - exports and the committee PDF always wait for current figures;
 - a worker that has shown the dashboard keeps its default view (the last twelve months,
   every course) current from then on, so the first view after a quiet spell need not
   wait either.
 
-Each worker keeps its own figures. REPORT_CACHE_SECONDS = 0 turns all of this off.
+REPORT_CACHE_SECONDS = 0 turns all of this off: every view works its figures out.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from elearn.database import reading
+from elearn.database import reading, writing
 from elearn.extensions import db
-from elearn.models import Assignment, AuditEvent, Completion, Membership, Organisation
+from elearn.models import (
+    Assignment,
+    AuditEvent,
+    Completion,
+    Membership,
+    Organisation,
+    ReportFigures,
+    utcnow,
+)
 
 T = TypeVar("T")
-MAX_ENTRIES = 32
-View = Callable[[], tuple[tuple, Callable[[], Any]]]  # the default view's key and work
+CLAIM_FOR = timedelta(minutes=2)  # a claim to renew a view's figures lapses after this
+KEEP_FOR = timedelta(days=1)  # figures no view has renewed for this long are deleted
 
 
-@dataclass
-class _Entry:
-    value: Any
-    version: tuple
-    started: float  # time.monotonic() when the work began: the figures are at least this old
-    refreshing: threading.Thread | None = None
+class Kept:
+    """How to work out one view's figures and keep them as text."""
 
+    def __init__(
+        self,
+        key: tuple,
+        compute: Callable[[], T],
+        encode: Callable[[T], str],
+        decode: Callable[[str], T],
+    ) -> None:
+        self.name = hashlib.sha256(repr(key).encode()).hexdigest()
+        self.compute, self.encode, self.decode = compute, encode, decode
+
+
+View = Callable[[], Kept]  # the default view, worked out afresh each time it is asked for
 
 _lock = threading.Lock()
-_entries: OrderedDict[tuple, _Entry] = OrderedDict()
+_refreshing: dict[str, threading.Thread] = {}  # this worker's background work, by view
 _warmer: threading.Thread | None = None
 _stopping = threading.Event()
 
 
-def data_version() -> tuple:
+def data_version() -> str:
     """The newest id of everything the figures depend on: cheap index look-ups."""
-    return tuple(
-        db.session.execute(
-            select(
-                *(
-                    select(func.max(model.id)).scalar_subquery()
-                    for model in (Completion, AuditEvent, Membership, Assignment, Organisation)
-                )
+    newest = db.session.execute(
+        select(
+            *(
+                select(func.max(model.id)).scalar_subquery()
+                for model in (Completion, AuditEvent, Membership, Assignment, Organisation)
             )
-        ).one()
-    )
+        )
+    ).one()
+    return json.dumps(list(newest))
 
 
-def current(key: tuple, compute: Callable[[], T]) -> T:
+def current(kept: Kept):
     """Current figures: kept ones if nothing has changed, else worked out now."""
-    return _get(key, compute, stale_ok=False)[0]
+    return _get(kept, stale_ok=False)[0]
 
 
-def served(key: tuple, compute: Callable[[], T]) -> tuple[T, bool]:
+def served(kept: Kept) -> tuple[object, bool]:
     """Figures to show at once, and whether they are current. Kept figures that are not
     are shown while new ones are worked out in the background, if they are young enough."""
-    return _get(key, compute, stale_ok=True)
+    return _get(kept, stale_ok=True)
 
 
-def _get(key: tuple, compute: Callable[[], T], stale_ok: bool) -> tuple[T, bool]:
+def _get(kept: Kept, stale_ok: bool) -> tuple[object, bool]:
     config = current_app.config
     fresh_for = config.get("REPORT_CACHE_SECONDS", 0)
     if not fresh_for:
-        return compute(), True
+        return kept.compute(), True
     version = data_version()
-    with _lock:
-        entry = _entries.get(key)
-        if entry is not None:
-            _entries.move_to_end(key)
-            age = time.monotonic() - entry.started
-            if entry.version == version and age < fresh_for:
-                return entry.value, True
-            if stale_ok and age < config.get("REPORT_STALE_SECONDS", fresh_for):
-                _refresh_in_background(key, compute, entry)
-                return entry.value, False
-    return _work_out(key, compute, version), True
+    row = db.session.execute(
+        select(ReportFigures.version, ReportFigures.worked_out_at, ReportFigures.figures).where(
+            ReportFigures.key == kept.name
+        )
+    ).one_or_none()
+    now = utcnow()
+    if row is not None:
+        age = (now - row.worked_out_at).total_seconds()
+        if row.version == version and age < fresh_for:
+            return kept.decode(row.figures), True
+        if stale_ok and age < config.get("REPORT_STALE_SECONDS", fresh_for):
+            if _claim(kept.name, now):
+                _renew_in_background(kept)
+            return kept.decode(row.figures), False
+    value = kept.compute()
+    _store(kept.name, version, now, kept.encode(value))
+    return value, True
 
 
-def _work_out(key: tuple, compute: Callable[[], T], version: tuple) -> T:
-    started = time.monotonic()
-    value = compute()
-    with _lock:
-        kept = _entries.get(key)
-        # A slower piece of work begun earlier must not replace newer figures.
-        if kept is None or kept.started <= started:
-            _entries[key] = _Entry(value, version, started)
-            _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return value
+def _claim(name: str, now: datetime) -> bool:
+    """Claim the renewal of a view's figures; False if another worker has it."""
+    with writing():
+        claimed = db.session.execute(
+            update(ReportFigures)
+            .where(
+                ReportFigures.key == name,
+                or_(ReportFigures.refreshing_until.is_(None), ReportFigures.refreshing_until < now),
+            )
+            .values(refreshing_until=now + CLAIM_FOR)
+        ).rowcount
+        db.session.commit()
+    return claimed == 1
 
 
-def _refresh_in_background(key: tuple, compute: Callable[[], Any], entry: _Entry) -> None:
-    """Start working out new figures for key, unless that is already under way."""
-    if entry.refreshing is not None and entry.refreshing.is_alive():
-        return
+def _store(name: str, version: str, started: datetime, text: str) -> None:
+    """Keep figures worked out from `version`, begun at `started`, unless newer are kept."""
+    table = ReportFigures.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(
+        key=name, version=version, worked_out_at=started, refreshing_until=None, figures=text
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "version": insert.excluded.version,
+            "worked_out_at": insert.excluded.worked_out_at,
+            "refreshing_until": None,
+            "figures": insert.excluded.figures,
+        },
+        # Slower work begun earlier must not replace newer figures.
+        where=table.c.worked_out_at <= insert.excluded.worked_out_at,
+    )
+    with writing():
+        db.session.execute(statement)
+        forgotten = ReportFigures.worked_out_at < started - KEEP_FOR
+        db.session.execute(delete(ReportFigures).where(forgotten))
+        db.session.commit()
+
+
+def _renew(kept: Kept) -> None:
+    """Work out and keep a view's figures (its claim already held)."""
+    try:
+        version, started = data_version(), utcnow()
+        _store(kept.name, version, started, kept.encode(kept.compute()))
+    except Exception:
+        db.session.rollback()
+        with writing():  # let another worker try at once rather than after the claim lapses
+            db.session.execute(
+                update(ReportFigures)
+                .where(ReportFigures.key == kept.name)
+                .values(refreshing_until=None)
+            )
+            db.session.commit()
+        raise
+
+
+def _renew_in_background(kept: Kept) -> None:
     app = current_app._get_current_object()
 
     def run() -> None:
-        # Only reading: on SQLite a transaction outside a request would otherwise begin
-        # IMMEDIATE and hold the write lock while the figures are worked out.
+        # Only reading while the figures are worked out: on SQLite a transaction outside
+        # a request would otherwise begin IMMEDIATE and hold the write lock meanwhile.
         with app.app_context(), reading():
             try:
-                _work_out(key, compute, data_version())
+                _renew(kept)
             except Exception:
                 app.logger.exception("Working out the dashboard's figures failed")
 
-    entry.refreshing = threading.Thread(target=run, name="report-figures", daemon=True)
-    entry.refreshing.start()
+    thread = threading.Thread(target=run, name="report-figures", daemon=True)
+    with _lock:
+        _refreshing[kept.name] = thread
+    thread.start()
 
 
 def keep_warm(app: Flask, view: View) -> None:
-    """Keep the default view's figures current in this worker, from now on."""
+    """Keep the default view's figures current, from now on, checking from this worker."""
     global _warmer
     if not app.config.get("REPORT_CACHE_SECONDS"):
         return
@@ -153,31 +222,43 @@ def _keep_warm(app: Flask, view: View) -> None:
 
 
 def warm(app: Flask, view: View) -> None:
-    """Work out the view's figures unless they are current."""
+    """Work out the view's figures unless they are current or another worker is at it."""
     with app.app_context(), reading():
         try:
-            key, compute = view()
-            current(key, compute)
+            kept = view()
+            row = db.session.execute(
+                select(ReportFigures.version, ReportFigures.worked_out_at).where(
+                    ReportFigures.key == kept.name
+                )
+            ).one_or_none()
+            now = utcnow()
+            if row is None:
+                _store(kept.name, data_version(), now, kept.encode(kept.compute()))
+            elif (
+                row.version != data_version()
+                or (now - row.worked_out_at).total_seconds() >= app.config["REPORT_CACHE_SECONDS"]
+            ) and _claim(kept.name, now):
+                _renew(kept)
         except Exception:
             app.logger.exception("Keeping the dashboard's figures current failed")
 
 
 def wait_for_refreshes(timeout: float = 60) -> None:
-    """Wait for background work begun so far (the tests and the benchmark use this)."""
+    """Wait for this worker's background work begun so far (the tests and the benchmark)."""
     with _lock:
-        threads = [entry.refreshing for entry in _entries.values() if entry.refreshing]
+        threads = list(_refreshing.values())
     for thread in threads:
         thread.join(timeout)
 
 
-def clear() -> None:
-    """Forget every figure and stop keeping the default view warm."""
+def stop() -> None:
+    """Finish this worker's background work and stop keeping the default view warm."""
     global _warmer
     _stopping.set()
     wait_for_refreshes()
     if _warmer is not None:
         _warmer.join(10)
     with _lock:
-        _entries.clear()
+        _refreshing.clear()
         _warmer = None
     _stopping.clear()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.models import SECTORS, utcnow
@@ -61,22 +64,52 @@ def build(
 ) -> Dashboard:
     """The dashboard's figures: current ones, kept while nothing has changed; or, with
     may_be_older, kept ones while newer are worked out (see elearn/reports/cache.py)."""
-    key, work = _view(query, titles, threshold)
+    kept = _kept(query, titles, threshold)
     if not may_be_older:
-        return cache.current(key, work)
-    figures, is_current = cache.served(key, work)
+        return cache.current(kept)
+    figures, is_current = cache.served(kept)
     return figures if is_current else replace(figures, current=False)
 
 
-def default_view() -> tuple[tuple, object]:
-    """The default view's cache key and work, for keeping it warm."""
-    return _view(default_query(), titles(), DEFAULT_THRESHOLD)
+def default_view() -> cache.Kept:
+    """The default view's figures, for keeping them warm."""
+    return _kept(default_query(), titles(), DEFAULT_THRESHOLD)
 
 
-def _view(query: ReportQuery, titles: dict[str, str], threshold: int):
+def _kept(query: ReportQuery, titles: dict[str, str], threshold: int) -> cache.Kept:
     key = (query.period, query.course, threshold, tuple(sorted(titles.items())))
     # Work done later (in the background) counts from its own moment, not the request's.
-    return key, lambda: compute(replace(query, now=utcnow()), titles, threshold)
+    return cache.Kept(
+        key, lambda: compute(replace(query, now=utcnow()), titles, threshold), encode, decode
+    )
+
+
+def encode(figures: Dashboard) -> str:
+    """The figures as JSON, to keep (dates and times as ISO 8601)."""
+    return json.dumps(asdict(figures), default=_plain, separators=(",", ":"))
+
+
+def decode(text: str) -> Dashboard:
+    data = json.loads(text)
+    query, headline = data.pop("query"), data.pop("headline")
+    period = query["period"]
+    return Dashboard(
+        query=ReportQuery(
+            Period(date.fromisoformat(period["start"]), date.fromisoformat(period["end"])),
+            datetime.fromisoformat(query["now"]),
+            query["course"],
+        ),
+        headline=Headline(**headline) if headline else None,
+        **data,
+    )
+
+
+def _plain(value):
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    if isinstance(value, Decimal):  # PostgreSQL's sums
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not kept as JSON")
 
 
 def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashboard:

@@ -62,16 +62,14 @@ def sorted_table(name: str, rows: list[dict]) -> list[dict]:
 @cst_admin_required
 def index():
     form, query, threshold = filter_form()
-    # The built figures may be shared through the cache: the tables this request sorts
-    # and links are copies.
     built = dashboard.build(query, titles(), threshold, may_be_older=True)
     cache.keep_warm(current_app._get_current_object(), dashboard.default_view)
     figures = replace(
         built,
-        courses=sorted_table("courses", copies(built.courses)),
-        sectors=sorted_table("sectors", copies(built.sectors)),
-        departments=sorted_table("organisations", copies(built.departments)),
-        gaps=sorted_table("gaps", copies(built.gaps)),
+        courses=sorted_table("courses", built.courses),
+        sectors=sorted_table("sectors", built.sectors),
+        departments=sorted_table("organisations", built.departments),
+        gaps=sorted_table("gaps", built.gaps),
     )
     add_links(figures, request.args.to_dict(flat=False))
     return render_template(
@@ -96,7 +94,7 @@ def sector(sector: str):
     # approved organisation, so a drill-down from it shows the same figures at once.
     figures = dashboard.build(query, titles(), threshold, may_be_older=True)
     rows = sorted_table(
-        "organisations", [dict(row) for row in figures.organisations if row["sector"] == sector]
+        "organisations", [row for row in figures.organisations if row["sector"] == sector]
     )
     for row in rows:
         row["link"] = url_for("admin.organisation", organisation_id=row["organisation_id"])
@@ -112,10 +110,6 @@ def sector(sector: str):
         cell=cell,
         args=request.args.to_dict(flat=False),
     )
-
-
-def copies(rows: list[dict]) -> list[dict]:
-    return [dict(row) for row in rows]
 
 
 def add_links(figures: dashboard.Dashboard, args: dict) -> None:
