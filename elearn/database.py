@@ -44,7 +44,10 @@ def wants_immediate() -> bool:
 
 @contextmanager
 def writing() -> Iterator[None]:
-    """For a GET that records something: end the read transaction, write in a new one."""
+    """For a GET that records something: end the read transaction, write in a new one.
+
+    A savepoint (`begin_nested`) in a GET needs this too: on PostgreSQL a page that only
+    reads has no transaction to hold one."""
     db.session.commit()
     token = _writing.set(True)
     try:
@@ -103,5 +106,7 @@ def configure_postgresql(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
+        if "isolation_level" in connection.get_execution_options():
+            return  # asked for explicitly (a migration's AUTOCOMMIT block): left as asked
         # psycopg opens its transaction at the first statement, so here it has none yet.
         connection.connection.dbapi_connection.autocommit = not wants_immediate()

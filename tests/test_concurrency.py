@@ -7,7 +7,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.pool import NullPool
 
 from elearn.extensions import db
 from elearn.models import AttemptStatus, Certificate, Completion, QuizAttempt
@@ -71,13 +72,19 @@ def test_app_recovers_by_itself_when_the_database_drops_its_connections(
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("SQLite has no server connections to drop (CI runs this on PostgreSQL)")
-        with db.engine.connect() as connection:
-            killed = connection.execute(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).scalar()
+        url = db.engine.url
+    # From a connection of its own, outside the app's pool: every connection the pool
+    # holds is dropped, including the one the last request used.
+    killer = create_engine(url, poolclass=NullPool)
+    with killer.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    killer.dispose()
+    assert killed >= 1, "the pool's connections were dropped"
     statuses = [browser.client.get("/my-training").status_code for _ in range(5)]
     figures.append(
         f"database dropped {killed} connections in use: {statuses.count(200)} of 5 requests "

@@ -41,3 +41,14 @@ def test_pages_that_only_read_run_without_a_transaction(browser, make, session, 
     browser.get("/courses/basics/welcome")  # a first view is recorded: a write
     writes = [autocommit for word, autocommit in statements if word in {"INSERT", "UPDATE"}]
     assert writes and not any(writes), statements
+
+
+def test_an_isolation_level_asked_for_is_kept(app, statements):
+    """A migration's AUTOCOMMIT block (CREATE INDEX CONCURRENTLY cannot run in a
+    transaction) keeps it, though work outside a request otherwise writes in one."""
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("SELECT 2")
+    assert statements == [("SELECT", False), ("SELECT", True)]

@@ -8,7 +8,8 @@ import io
 import pypdfium2
 import pytest
 
-from elearn.models import utcnow
+from elearn.models import ReportFigures, utcnow
+from tests.conftest import Browser
 from tests.test_coverage import population  # noqa: F401 - the hand-worked population
 
 PERIOD_ARGS = "start=16&start=6&start=2025&end=15&end=6&end=2026"
@@ -154,22 +155,29 @@ def test_cli_report_matches_the_web_export(app, browser, make, tmp_path, populat
 @pytest.fixture
 def kept_figures(app, monkeypatch):
     """Figures kept as in production (current for 5 minutes, shown up to 15 minutes old),
-    with a count of how often they are worked out."""
+    with a count of how often they are worked out, and `held`: while it is clear, work in
+    the background waits (so a test sees what a view shows before it is done)."""
+    import threading
+
     from elearn.reports import cache, dashboard
 
-    compute, worked_out = dashboard.compute, []
+    compute, worked_out, held = dashboard.compute, [], threading.Event()
+    held.set()
 
     def counted(*args):
+        if threading.current_thread().name.startswith("report-figures"):
+            assert held.wait(30), "background work held too long"
         worked_out.append(args[0].period)
         return compute(*args)
 
     monkeypatch.setattr(dashboard, "compute", counted)
     app.config.update(REPORT_CACHE_SECONDS=300, REPORT_STALE_SECONDS=900)
-    cache.worked_out = worked_out
+    cache.worked_out, cache.held = worked_out, held
     yield cache
+    held.set()
     app.config.update(REPORT_CACHE_SECONDS=0)
     cache.stop()
-    del cache.worked_out
+    del cache.worked_out, cache.held
 
 
 def people_trained(page) -> int:
@@ -207,6 +215,7 @@ def test_dashboard_shows_older_figures_while_newer_are_worked_out(
     assert page.soup.select_one("#figures-time").get_text(strip=True).startswith("Figures as of")
 
     make.completion(make.user())
+    kept_figures.held.clear()
     page = browser.get("/reports")
     assert people_trained(page) == 0, "the kept figures, at once"
     notice = page.soup.select_one("#figures-time").get_text(" ", strip=True)
@@ -214,7 +223,9 @@ def test_dashboard_shows_older_figures_while_newer_are_worked_out(
     assert "Newer ones are being worked out now" in notice
     sector = browser.get("/reports/sectors/corporation_department")  # the same kept figures
     assert "Newer ones are being worked out now" in sector.text()
+    assert "Newer ones" in browser.get("/reports").text()
 
+    kept_figures.held.set()
     kept_figures.wait_for_refreshes()
     assert len(kept_figures.worked_out) == 2, "worked out again once, not once a view"
     page = browser.get("/reports")
@@ -248,7 +259,6 @@ def test_every_worker_shares_the_kept_figures(app, browser, make, session, kept_
 
     from elearn import create_app
     from elearn.config import TestConfig
-    from tests.conftest import Browser
 
     config = TestConfig(Path(app.instance_path), os.environ.get("DATABASE_URL"))
     config.ELEARN_CONTENT_DIR = app.config["ELEARN_CONTENT_DIR"]
@@ -264,8 +274,10 @@ def test_every_worker_shares_the_kept_figures(app, browser, make, session, kept_
     assert len(kept_figures.worked_out) == 1, "the other worker found them kept"
 
     make.completion(make.user())
+    kept_figures.held.clear()
     browser.get("/reports")  # this worker claims the renewal and works it out meanwhile
     assert "Newer ones" in elsewhere.get("/reports").text()
+    kept_figures.held.set()
     kept_figures.wait_for_refreshes()
     assert len(kept_figures.worked_out) == 2, "renewed once, by the worker that claimed it"
     assert people_trained(elsewhere.get("/reports")) == 1
@@ -277,22 +289,38 @@ def test_a_worker_keeps_the_default_view_current(app, browser, make, session, ke
     from elearn.reports import dashboard
 
     browser.sign_in(make.user(admin=True))
-    browser.get("/reports?course=basics")  # any view starts keeping the default one warm
+    browser.get("/reports")  # any view starts keeping the default one warm
     warmers = [t for t in threading.enumerate() if t.name == "report-warmer"]
     assert len(warmers) == 1 and warmers[0].is_alive()
 
     make.completion(make.user())
     kept_figures.warm(app, dashboard.default_view)  # what the warmer does every 5 minutes
+    assert len(kept_figures.worked_out) == 2
     page = browser.get("/reports")
-    assert people_trained(page) == 1, "worked out by the warmer, not waited for"
-    assert "Newer ones" not in page.text()
+    assert people_trained(page) == 1 and "Newer ones" not in page.text()
+    assert len(kept_figures.worked_out) == 2, "worked out by the warmer, not in the request"
+    kept_figures.warm(app, dashboard.default_view)
+    assert len(kept_figures.worked_out) == 2, "current figures are left alone"
 
     kept_figures.stop()
     assert not warmers[0].is_alive()
 
 
+def test_older_work_never_replaces_newer_figures(app, session, kept_figures):
+    from datetime import timedelta
+
+    now = utcnow()
+    with app.app_context():
+        kept_figures._store("view", "[1]", now, "newer")
+        kept_figures._store("view", "[0]", now - timedelta(seconds=1), "older, finished later")
+        assert session.get(ReportFigures, "view").figures == "newer"
+        kept_figures._store("view", "[2]", now + timedelta(seconds=1), "newest")
+    session.expire_all()
+    assert session.get(ReportFigures, "view").figures == "newest"
+
+
 def test_figures_worked_out_in_the_background_leave_writers_free(
-    browser, make, session, kept_figures, monkeypatch, engine
+    app, browser, make, session, kept_figures, monkeypatch, engine
 ):
     import sqlite3
 
@@ -320,4 +348,26 @@ def test_figures_worked_out_in_the_background_leave_writers_free(
     make.completion(make.user())
     browser.get("/reports")
     kept_figures.wait_for_refreshes()
-    assert seen == ["a writer may write"]
+    make.completion(make.user())
+    kept_figures.warm(app, dashboard.default_view)  # the warmer's work, likewise
+    assert seen == ["a writer may write"] * 2
+
+
+def test_kept_figures_follow_a_change_to_an_organisation_s_headcount(
+    browser, make, session, kept_figures
+):
+    org = make.organisation()
+    manager = make.user(org=org, role="manager")
+    make.user(org=org)
+    browser.sign_in(make.user(admin=True))
+
+    def headcount() -> str:
+        rows = csv_rows(browser.client.get("/reports/organisations.csv"))
+        return rows[1][rows[0].index("Headcount")]
+
+    assert headcount() == "–"  # none declared
+    manager_browser = Browser(browser.client.application.test_client())
+    manager_browser.sign_in(manager)
+    manager_browser.get(f"/organisations/{org.id}/headcount")
+    manager_browser.post(f"/organisations/{org.id}/headcount", {"headcount": "500"})
+    assert headcount() == "500"

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from elearn import audit
 from elearn.auth.forms import ConfirmForm
 from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
@@ -303,6 +304,7 @@ def headcount(organisation):
     form = HeadcountForm(obj=organisation)
     if form.validate_on_submit():
         organisation.headcount = form.headcount.data
+        audit.record("headcount_changed", organisation, {"headcount": organisation.headcount})
         db.session.commit()
         flash("The headcount has been updated.", "success")
         return redirect(url_for(".overview", organisation_id=organisation.id))

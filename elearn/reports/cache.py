@@ -28,6 +28,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -70,7 +71,8 @@ class Kept:
 View = Callable[[], Kept]  # the default view, worked out afresh each time it is asked for
 
 _lock = threading.Lock()
-_refreshing: dict[str, threading.Thread] = {}  # this worker's background work, by view
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-figures")
+_pending: list[Future] = []  # this worker's background work not yet waited for
 _warmer: threading.Thread | None = None
 _stopping = threading.Event()
 
@@ -144,7 +146,7 @@ def _get(kept: Kept, stale_ok: bool) -> tuple[object, bool]:
         if row.version == version and age < fresh_for:
             return kept.decode(row.figures), True
         if stale_ok and age < config.get("REPORT_STALE_SECONDS", fresh_for):
-            if _claim(kept.name, now):
+            if _claim(kept.name, row.worked_out_at, now):
                 _renew_in_background(kept)
             return kept.decode(row.figures), False
     value = kept.compute()
@@ -152,13 +154,15 @@ def _get(kept: Kept, stale_ok: bool) -> tuple[object, bool]:
     return value, True
 
 
-def _claim(name: str, now: datetime) -> bool:
-    """Claim the renewal of a view's figures; False if another worker has it."""
+def _claim(name: str, seen: datetime, now: datetime) -> bool:
+    """Claim the renewal of the figures worked out at `seen`; False if another worker has
+    it, or has already renewed them."""
     with writing():
         claimed = db.session.execute(
             update(ReportFigures)
             .where(
                 ReportFigures.key == name,
+                ReportFigures.worked_out_at == seen,
                 or_(ReportFigures.refreshing_until.is_(None), ReportFigures.refreshing_until < now),
             )
             .values(refreshing_until=now + CLAIM_FOR)
@@ -196,6 +200,7 @@ def _renew(kept: Kept) -> None:
     """Work out and keep a view's figures (its claim already held)."""
     try:
         version, started = data_version(), utcnow()
+        db.session.commit()  # no connection held while the work takes the pool's others
         _store(kept.name, version, started, kept.encode(kept.compute()))
     except Exception:
         db.session.rollback()
@@ -210,6 +215,8 @@ def _renew(kept: Kept) -> None:
 
 
 def _renew_in_background(kept: Kept) -> None:
+    """Queue the renewal for this worker's one background thread: however many views are
+    out of date, it works out one at a time (each takes four connections of the pool)."""
     app = current_app._get_current_object()
 
     def run() -> None:
@@ -221,10 +228,8 @@ def _renew_in_background(kept: Kept) -> None:
             except Exception:
                 app.logger.exception("Working out the dashboard's figures failed")
 
-    thread = threading.Thread(target=run, name="report-figures", daemon=True)
     with _lock:
-        _refreshing[kept.name] = thread
-    thread.start()
+        _pending.append(_background.submit(run))
 
 
 def keep_warm(app: Flask, view: View) -> None:
@@ -242,9 +247,9 @@ def keep_warm(app: Flask, view: View) -> None:
 
 
 def _keep_warm(app: Flask, view: View) -> None:
-    # Every REPORT_CACHE_SECONDS the figures are checked and, if anything has changed or
-    # they have grown old, worked out again: at most that long after a change, even if no
-    # one looks at the dashboard meanwhile.
+    # Every REPORT_CACHE_SECONDS, for the rest of the worker's life, the figures are worked
+    # out again unless another worker has just done so: "valid now" and "overdue" move
+    # with the clock, so figures that old are no longer current even if nothing changed.
     while not _stopping.wait(app.config.get("REPORT_CACHE_SECONDS") or 60):
         warm(app, view)
 
@@ -261,22 +266,24 @@ def warm(app: Flask, view: View) -> None:
             ).one_or_none()
             now = utcnow()
             if row is None:
-                _store(kept.name, data_version(), now, kept.encode(kept.compute()))
+                version = data_version()
+                db.session.commit()  # no connection held while the work takes the pool's others
+                _store(kept.name, version, now, kept.encode(kept.compute()))
             elif (
                 row.version != data_version()
                 or (now - row.worked_out_at).total_seconds() >= app.config["REPORT_CACHE_SECONDS"]
-            ) and _claim(kept.name, now):
+            ) and _claim(kept.name, row.worked_out_at, now):
                 _renew(kept)
         except Exception:
             app.logger.exception("Keeping the dashboard's figures current failed")
 
 
 def wait_for_refreshes(timeout: float = 60) -> None:
-    """Wait for this worker's background work begun so far (the tests and the benchmark)."""
+    """Wait for this worker's background work queued so far (the tests and the benchmark)."""
     with _lock:
-        threads = list(_refreshing.values())
-    for thread in threads:
-        thread.join(timeout)
+        pending = list(_pending)
+        _pending.clear()
+    wait(pending, timeout)
 
 
 def stop() -> None:
@@ -287,6 +294,5 @@ def stop() -> None:
     if _warmer is not None:
         _warmer.join(10)
     with _lock:
-        _refreshing.clear()
         _warmer = None
     _stopping.clear()
