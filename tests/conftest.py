@@ -117,6 +117,21 @@ def _wipe(engine) -> None:
                 connection.execute(table.delete())
 
 
+def sqlite_writer_waits(engine) -> str:
+    """Whether a web request could write to the SQLite database now, without waiting:
+    "free", or SQLite's reason why not (some work holds the write lock)."""
+    import sqlite3
+
+    writer = sqlite3.connect(engine.url.database, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        return "free"
+    except sqlite3.OperationalError as error:
+        return str(error)
+    finally:
+        writer.close()
+
+
 class Factory:
     """Makes people and organisations with keyword overrides: make_user(org=..., role=...)."""
 

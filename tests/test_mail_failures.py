@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from elearn import mail
 from elearn.links import site_url
 from elearn.models import Invitation, Organisation, ReminderLog, utcnow
+from tests.conftest import sqlite_writer_waits
 from tests.test_invitation_outbox import invite, waiting
 from tests.test_organisations import REGISTRATION, mails, manager_of
 
@@ -133,8 +134,6 @@ def test_a_refused_reminder_does_not_stop_the_others(app, make, session, mail_se
 def test_reminders_hold_no_lock_while_the_mail_server_answers(
     app, make, session, engine, mail_server, monkeypatch
 ):
-    import sqlite3
-
     org = make.organisation()
     now = utcnow()
     for address in ("a@example.com", "b@example.com"):
@@ -147,14 +146,7 @@ def test_reminders_hold_no_lock_while_the_mail_server_answers(
 
     def slow_server(message, folder):
         if engine.dialect.name == "sqlite":  # while it "sends", may a web request write?
-            writer = sqlite3.connect(engine.url.database, timeout=0)
-            try:
-                writer.execute("BEGIN IMMEDIATE")
-                seen.append("free")
-            except sqlite3.OperationalError as error:
-                seen.append(str(error))
-            finally:
-                writer.close()
+            seen.append(sqlite_writer_waits(engine))
         if mail_server["down"]:
             raise ConnectionRefusedError("mail server down")
         write(message, folder)
