@@ -397,6 +397,8 @@ def stop(server: subprocess.Popen) -> None:
 
 
 ROUNDS = 3
+# Routes that do nothing (bench/floor.py): the floor under every page, for comparison.
+FLOORS = ("elearn doing nothing, visitor", "elearn doing nothing, signed in")
 
 
 def load(url: str, cookie: str | None, seconds: int = 6) -> float:
@@ -444,14 +446,20 @@ def measure_http(url: str | None, learner: str) -> dict:
     try:
         hello, hello_port = serve("bench.hello:app", env)
         servers.append(hello)
-        elearn, port = serve("app:app", env)
+        elearn, port = serve("bench.floor:app", env)
         servers.append(elearn)
         cookie = signed_in_cookie(port, learner)
-        module = f"http://127.0.0.1:{port}/courses/wrap/prevent-and-contest"
-        rates: dict[str, list[float]] = {"hello throughput": [], "module page throughput": []}
+        base = f"http://127.0.0.1:{port}"
+        loads = {
+            "hello throughput": (f"http://127.0.0.1:{hello_port}/", None),
+            "elearn doing nothing, visitor": (f"{base}/_bench/visitor", None),
+            "elearn doing nothing, signed in": (f"{base}/_bench/signed-in", cookie),
+            "module page throughput": (f"{base}/courses/wrap/prevent-and-contest", cookie),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in loads}
         for _ in range(ROUNDS):
-            rates["hello throughput"].append(load(f"http://127.0.0.1:{hello_port}/", None))
-            rates["module page throughput"].append(load(module, cookie))
+            for name, (address, sent_cookie) in loads.items():
+                rates[name].append(load(address, sent_cookie))
         for name, samples in rates.items():
             results[name] = {
                 "requests_per_second": round(statistics.median(samples), 1),
@@ -466,8 +474,15 @@ def measure_http(url: str | None, learner: str) -> dict:
         / results["hello throughput"]["requests_per_second"]
     )
     results["module page / hello"] = {"ratio": round(ratio, 2)}
+    for name in FLOORS:
+        share = (
+            results[name]["requests_per_second"]
+            / results["hello throughput"]["requests_per_second"]
+        )
+        results[f"{name} / hello"] = {"ratio": round(share, 2)}
     for name in (
         "hello throughput",
+        *FLOORS,
         "module page throughput",
         "module page / hello",
         "worker peak memory",
@@ -527,9 +542,11 @@ def report(results: dict, url: str | None) -> None:
     emails = results.get("import of 10,000 CSV rows", {}).get("emails_sent_after_s")
     if emails is not None:
         print(f"{'import: all 10,000 emails sent after (s)':45} {emails:>10}")
-    for name in ("hello throughput", "module page throughput"):
+    for name in ("hello throughput", *FLOORS, "module page throughput"):
         if name in results:
-            print(f"{name:45} {results[name]['requests_per_second']:>10} req/s")
+            share = results.get(f"{name} / hello", {}).get("ratio")
+            note = f"  {share:.0%} of hello" if share is not None else ""
+            print(f"{name:45} {results[name]['requests_per_second']:>10} req/s{note}")
     if "module page / hello" in results:
         ratio = results["module page / hello"]["ratio"]
         print(

@@ -304,6 +304,18 @@ def test_a_worker_keeps_the_default_view_current(app, browser, make, session, ke
     assert not warmers[0].is_alive()
 
 
+def test_the_warmer_works_out_figures_none_were_kept_for(app, browser, make, kept_figures):
+    from elearn.reports import dashboard
+
+    make.completion(make.user())
+    kept_figures.warm(app, dashboard.default_view)  # nothing kept yet: worked out and kept
+    assert len(kept_figures.worked_out) == 1
+    browser.sign_in(make.user(admin=True))
+    page = browser.get("/reports")
+    assert people_trained(page) == 1 and "Newer ones" not in page.text()
+    assert len(kept_figures.worked_out) == 1, "the view showed the figures the warmer kept"
+
+
 def test_older_work_never_replaces_newer_figures(app, session, kept_figures):
     from datetime import timedelta
 

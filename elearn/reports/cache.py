@@ -196,12 +196,17 @@ def _store(name: str, version: str, started: datetime, text: str) -> None:
         db.session.commit()
 
 
+def _work_out(kept: Kept) -> None:
+    """Work out a view's figures and keep them, holding no connection meanwhile."""
+    version, started = data_version(), utcnow()
+    db.session.commit()  # no connection held while the work takes the pool's others
+    _store(kept.name, version, started, kept.encode(kept.compute()))
+
+
 def _renew(kept: Kept) -> None:
     """Work out and keep a view's figures (its claim already held)."""
     try:
-        version, started = data_version(), utcnow()
-        db.session.commit()  # no connection held while the work takes the pool's others
-        _store(kept.name, version, started, kept.encode(kept.compute()))
+        _work_out(kept)
     except Exception:
         db.session.rollback()
         with writing():  # let another worker try at once rather than after the claim lapses
@@ -266,9 +271,7 @@ def warm(app: Flask, view: View) -> None:
             ).one_or_none()
             now = utcnow()
             if row is None:
-                version = data_version()
-                db.session.commit()  # no connection held while the work takes the pool's others
-                _store(kept.name, version, now, kept.encode(kept.compute()))
+                _work_out(kept)
             elif (
                 row.version != data_version()
                 or (now - row.worked_out_at).total_seconds() >= app.config["REPORT_CACHE_SECONDS"]
