@@ -179,7 +179,9 @@ def backup(destination: Path):
     click.echo(f"Backed up {source_path} to {destination} (integrity check: ok).")
 
 
-retention_group = AppGroup("retention", help="Erase people who left long ago.")
+retention_group = AppGroup(
+    "retention", help="Erase people who left long ago, and certificate zips over a day old."
+)
 
 
 @retention_group.command("apply")
@@ -188,6 +190,7 @@ def retention_apply(dry_run: bool):
     """Erase the personal data of people who left every organisation more than
     ELEARN_RETENTION_MONTHS ago (their anonymous figures stay)."""
     from elearn.auth.personal_data import erase_user, people_past_retention
+    from elearn.certificates.archives import forget_old_archives
     from elearn.extensions import db
     from elearn.models import utcnow
 
@@ -200,6 +203,9 @@ def retention_apply(dry_run: bool):
         db.session.commit()
     verb = "Would erase" if dry_run else "Erased"
     click.echo(f"{verb} {len(people)} people who left more than {months} months ago.")
+    if not dry_run:
+        forgotten = forget_old_archives()
+        click.echo(f"Deleted {forgotten} certificate zips over a day old.")
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from elearn import create_app
+from elearn.certificates.archives import wait_for_archives
 from elearn.config import TestConfig
 from elearn.courses.standing import update_standing
 from elearn.database import wants_immediate
@@ -98,6 +99,7 @@ def session(app, engine):
     for thread in threading.enumerate():  # large batches of invitations send in the background
         if thread.name.startswith("invitations-"):
             thread.join(timeout=120)
+    wait_for_archives()
     _wipe(engine)
     with app.app_context():
         limiter.reset()

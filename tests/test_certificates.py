@@ -12,9 +12,9 @@ import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from elearn.certificates.codes import ALPHABET, display_code
+from elearn.certificates.codes import ALPHABET, display_code, new_code
 from elearn.dates import add_months
 from elearn.models import AuditEvent, Certificate, Completion, utcnow
 from tests.test_journey import answer, open_quiz, read_modules
@@ -310,6 +310,147 @@ def test_manager_downloads_all_members_certificates_as_a_zip(
     outsider = make.user(org=make.organisation(), role="manager")
     browser.sign_in(outsider)
     assert browser.client.get(f"/organisations/{org.id}/certificates.zip").status_code == 403
+
+
+def certified_members(make, org, count: int) -> None:
+    for number in range(count):
+        member = make.user(org=org, full_name=f"Member {number}")
+        make.certificate(make.completion(member), new_code())
+
+
+def test_a_large_organisation_s_zip_is_prepared_in_the_background(
+    app, browser, other_browser, make, session, monkeypatch
+):
+    from elearn.certificates import archives
+    from elearn.certificates.archives import wait_for_archives
+    from elearn.models import CertificateArchive, CertificateArchiveChunk
+
+    monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 2)
+    monkeypatch.setattr(archives, "CHUNK", 1000)  # kept in many chunks, as a large zip is
+    org = make.organisation()
+    certified_members(make, org, 3)
+    manager = make.user(org=org, role="manager")
+    browser.sign_in(manager)
+    members = f"/organisations/{org.id}/members"
+    archive_page = f"/organisations/{org.id}/certificates/archive"
+    assert browser.get(members).soup.find("a", string="Download everyone's certificates (zip)")
+    response = browser.client.get(f"/organisations/{org.id}/certificates.zip")
+    assert response.status_code == 302 and response.location.endswith(archive_page)
+    page = browser.get(archive_page)
+    assert "Your members hold 3 current certificates" in page.text()
+    assert not page.soup.find("a", string=re.compile("Download the zip"))
+
+    browser.post(archive_page)
+    browser.post(archive_page)  # asked twice while the first is under way: one zip
+    wait_for_archives()
+    assert session.scalar(select(func.count()).select_from(CertificateArchive)) == 1
+    page = browser.get(archive_page)
+    assert "Your zip is ready" in page.text()
+    link = page.soup.find("a", string=re.compile("Download the zip of 3 certificates"))
+    download = browser.client.get(link["href"])
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert download.headers["Cache-Control"] == "private, no-store"
+    data = download.get_data()
+    assert int(download.headers["Content-Length"]) == len(data)
+    assert session.scalar(select(func.count()).select_from(CertificateArchiveChunk)) > 8
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert len(archive.namelist()) == 3
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+
+    outsider = make.user(org=make.organisation(), role="manager")
+    other_browser.sign_in(outsider)
+    assert other_browser.client.get(archive_page).status_code == 403
+    assert other_browser.client.get(link["href"]).status_code == 403
+    other_browser.post(archive_page, status=403)
+    other_browser.sign_out()
+    other_browser.sign_in(make.user(org=org))
+    assert other_browser.client.get(link["href"]).status_code == 403
+
+
+def test_an_archive_whose_worker_stopped_can_be_asked_for_again(
+    app, browser, make, session, monkeypatch
+):
+    from elearn.certificates.archives import wait_for_archives
+    from elearn.models import ArchiveStatus, CertificateArchive
+
+    monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
+    org = make.organisation()
+    certified_members(make, org, 1)
+    manager = make.user(org=org, role="manager")
+    stopped = CertificateArchive(
+        organisation_id=org.id,
+        requested_by_id=manager.id,
+        certificates=1,
+        working_until=utcnow() - timedelta(minutes=1),
+    )
+    session.add(stopped)
+    session.commit()
+    browser.sign_in(manager)
+    archive_page = f"/organisations/{org.id}/certificates/archive"
+    page = browser.get(archive_page)
+    assert "could not be finished" in page.text()
+    unfinished = f"{archive_page}/{stopped.id}.zip"
+    assert browser.client.get(unfinished).status_code == 302, "not ready: back to the page"
+
+    browser.post(archive_page)
+    wait_for_archives()
+    session.expire_all()
+    assert session.get(CertificateArchive, stopped.id).status == ArchiveStatus.FAILED
+    assert "Your zip is ready" in browser.get(archive_page).text()
+
+
+def test_a_preparation_that_fails_is_reported_and_keeps_nothing(
+    app, browser, make, session, monkeypatch
+):
+    from elearn.certificates import archives
+    from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
+
+    monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
+    org = make.organisation()
+    certified_members(make, org, 2)
+    browser.sign_in(make.user(org=org, role="manager"))
+
+    def broken(archive, certificates):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(archives, "write_zip", broken)
+    browser.post(f"/organisations/{org.id}/certificates/archive")
+    archives.wait_for_archives()
+    archive = session.scalar(select(CertificateArchive))
+    assert archive.status == ArchiveStatus.FAILED
+    assert session.scalar(select(func.count()).select_from(CertificateArchiveChunk)) == 0
+    page = browser.get(f"/organisations/{org.id}/certificates/archive")
+    assert "could not be finished" in page.text() and "Prepare the zip" in page.text()
+
+
+def test_a_zip_is_kept_for_a_day(app, browser, make, session):
+    from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
+
+    org = make.organisation()
+    manager = make.user(org=org, role="manager")
+    old = CertificateArchive(
+        organisation_id=org.id,
+        requested_by_id=manager.id,
+        requested_at=utcnow() - timedelta(days=1, minutes=1),
+        status=ArchiveStatus.READY,
+        size=3,
+    )
+    session.add(old)
+    session.flush()
+    session.add(CertificateArchiveChunk(archive_id=old.id, number=0, data=b"zip"))
+    session.commit()
+    browser.sign_in(manager)
+    assert (
+        "Your zip is ready"
+        not in browser.get(f"/organisations/{org.id}/certificates/archive").text()
+    )
+    download = f"/organisations/{org.id}/certificates/archive/{old.id}.zip"
+    assert browser.client.get(download).status_code == 404
+
+    output = app.test_cli_runner().invoke(args=["retention", "apply"]).output
+    assert "Deleted 1 certificate zips over a day old" in output
+    assert session.scalar(select(func.count()).select_from(CertificateArchive)) == 0
+    assert session.scalar(select(func.count()).select_from(CertificateArchiveChunk)) == 0
 
 
 def test_refresher_due_then_retaking_issues_a_new_certificate_and_keeps_history(

@@ -6,13 +6,14 @@ app's own rules, and a route without the permission decorator fails the last tes
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from elearn.models import (
     Assignment,
+    CertificateArchive,
     ExternalRecord,
     Invitation,
     InvitationBatch,
@@ -68,7 +69,12 @@ class World:
                 evidence=b"%PDF-1.4 evidence",
                 evidence_type="application/pdf",
             )
-            session.add_all([invitation, assignment, batch, domain, record])
+            archive = CertificateArchive(
+                organisation_id=org.id,
+                requested_by_id=manager.id,
+                working_until=utcnow() + timedelta(minutes=5),
+            )
+            session.add_all([invitation, assignment, batch, domain, record, archive])
             session.commit()
             self.objects[name] = {
                 "org": org,
@@ -80,6 +86,7 @@ class World:
                 "public_id": batch.public_id,
                 "domain_id": domain.id,
                 "record_id": record.id,
+                "archive_id": archive.id,
             }
         self.admin = make.user(admin=True)
 

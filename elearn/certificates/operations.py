@@ -6,10 +6,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from elearn import audit
-from elearn.certificates.codes import new_code, normalise_code
+from elearn.certificates.codes import display_code, new_code, normalise_code
 from elearn.courses.catalogue import Course
 from elearn.events import completion_recorded
 from elearn.extensions import db
+from elearn.links import site_url
 from elearn.models import Certificate, Completion, Membership, Role, User, utcnow
 
 
@@ -133,3 +134,8 @@ def certificates_of(user_id: int) -> list[Certificate]:
             .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
         )
     )
+
+
+def verify_url(certificate: Certificate) -> str:
+    """Where anyone can check the certificate: printed on it and in its QR code."""
+    return site_url("certificates.verify_code", code=display_code(certificate.code))

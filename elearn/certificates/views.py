@@ -8,19 +8,20 @@ import zipfile
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     make_response,
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from elearn.auth.forms import ConfirmForm
-from elearn.certificates import external, operations
+from elearn.certificates import archives, external, operations
 from elearn.certificates.codes import display_code, looks_like_code, normalise_code
 from elearn.certificates.forms import (
     DecisionForm,
@@ -32,8 +33,7 @@ from elearn.certificates.pdf import certificate_pdf
 from elearn.courses.catalogue import current_catalogue
 from elearn.extensions import db, limiter
 from elearn.forms import choices
-from elearn.links import site_url
-from elearn.models import Certificate, ExternalRecord, Membership, User, utcnow
+from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
 from elearn.permissions import Action, cst_admin_required, requires
 
 bp = Blueprint("certificates", __name__)
@@ -41,13 +41,9 @@ bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "30 per minute;300 per hour"
 
 
-def verify_url(certificate: Certificate) -> str:
-    return site_url("certificates.verify_code", code=display_code(certificate.code))
-
-
 def pdf_response(certificate: Certificate):
     response = file_response(
-        certificate_pdf(certificate, verify_url(certificate)), "application/pdf"
+        certificate_pdf(certificate, operations.verify_url(certificate)), "application/pdf"
     )
     filename = f"certificate-{display_code(certificate.code)[:9]}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -167,27 +163,63 @@ def verify_code(code: str):
 @bp.get("/organisations/<int:organisation_id>/certificates.zip")
 @requires(Action.VIEW_ORGANISATION)
 def organisation_zip(organisation):
-    """Every current certificate of the organisation's active members."""
-    certificates = db.session.scalars(
-        select(Certificate)
-        .join(Membership, Membership.user_id == Certificate.user_id)
-        .where(
-            Membership.organisation_id == organisation.id,
-            Membership.left_at.is_(None),
-            Certificate.replaced_by_id.is_(None),
-            Certificate.revoked_at.is_(None),
-        )
-        .order_by(Certificate.name_printed, Certificate.completed_at)
-    ).all()
+    """Every current certificate of the organisation's active members: made now if there
+    are a few hundred, otherwise prepared in the background (archives.py)."""
+    if archives.count_current(organisation.id) > archives.direct_limit():
+        return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
+    certificates = db.session.scalars(archives.current_certificates(organisation.id)).all()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate in certificates:
-            name = f"{certificate.course_slug}-{display_code(certificate.code)[:9]}.pdf"
-            archive.writestr(name, certificate_pdf(certificate, verify_url(certificate)))
+        archives.write_zip(archive, certificates)
     response = file_response(buffer.getvalue(), "application/zip")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="organisation-{organisation.id}-certificates.zip"'
+        f'attachment; filename="{archive_filename(organisation)}"'
     )
+    return response
+
+
+def archive_filename(organisation) -> str:
+    return f"organisation-{organisation.id}-certificates.zip"
+
+
+@bp.route("/organisations/<int:organisation_id>/certificates/archive", methods=["GET", "POST"])
+@requires(Action.VIEW_ORGANISATION)
+def organisation_archive(organisation):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        archive = archives.request_archive(organisation, current_user)
+        if archive.requested_by_id != current_user.id or archive.done:
+            flash("The zip was already being prepared: it is shown below.", "info")
+        return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
+    if request.method == "POST":
+        flash("This page had been open too long. Ask again to prepare the zip.", "info")
+        return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
+    return render_template(
+        "certificates/archive.html",
+        organisation=organisation,
+        count=archives.count_current(organisation.id),
+        archive=archives.latest(organisation.id),
+        now=utcnow(),
+        expires_at=archives.expires_at,
+        form=form,
+    )
+
+
+@bp.get("/organisations/<int:organisation_id>/certificates/archive/<int:archive_id>.zip")
+@requires(Action.VIEW_ORGANISATION)
+def organisation_archive_download(organisation, archive_id: int):
+    archive = archives.find(organisation.id, archive_id)
+    if archive is None:
+        abort(404)
+    if archive.status != ArchiveStatus.READY:
+        flash("That zip is not ready to download.", "info")
+        return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
+    response = Response(stream_with_context(archives.chunks(archive)), mimetype="application/zip")
+    response.headers["Content-Length"] = str(archive.size)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{archive_filename(organisation)}"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

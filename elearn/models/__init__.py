@@ -1,7 +1,13 @@
 """The typed SQLAlchemy models, one module per aggregate."""
 
 from elearn.models.audit import AuditEvent
-from elearn.models.certificate import Certificate, CertificateStatus
+from elearn.models.certificate import (
+    ArchiveStatus,
+    Certificate,
+    CertificateArchive,
+    CertificateArchiveChunk,
+    CertificateStatus,
+)
 from elearn.models.external import ExternalRecord, ExternalStatus
 from elearn.models.learning import (
     AttemptStatus,
@@ -32,10 +38,13 @@ from elearn.models.user import User, normalise_email
 __all__ = [
     "SECTORS",
     "WHOLE_ORGANISATION",
+    "ArchiveStatus",
     "Assignment",
     "AttemptStatus",
     "AuditEvent",
     "Certificate",
+    "CertificateArchive",
+    "CertificateArchiveChunk",
     "CertificateStatus",
     "Completion",
     "CompletionMethod",

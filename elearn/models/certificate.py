@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.extensions import db
@@ -65,3 +65,46 @@ def current_certificates(user_id: int, now: datetime) -> dict[str, Certificate]:
         if certificate.status(now) in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
             latest.setdefault(certificate.course_slug, certificate)
     return latest
+
+
+class ArchiveStatus(enum.StrEnum):
+    PREPARING = "preparing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class CertificateArchive(db.Model):
+    """A zip of an organisation's current certificates, prepared in the background: a
+    large organisation's takes minutes and hundreds of megabytes, more than a request may.
+
+    The zip itself is kept in the database in chunks of a megabyte, so that any worker on
+    any machine can send it (`elearn/certificates/archives.py`). `working_until` is moved
+    on as the zip grows; once it has lapsed while the archive is still being prepared,
+    the worker preparing it has stopped."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default=ArchiveStatus.PREPARING)
+    certificates: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    working_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    size: Mapped[int | None] = mapped_column(BigInteger)  # bytes; a City employer's is 500 MB
+
+    def stopped(self, now: datetime) -> bool:
+        """Still being prepared, but by a worker that has stopped."""
+        return self.status == ArchiveStatus.PREPARING and (
+            self.working_until is None or self.working_until < now
+        )
+
+
+class CertificateArchiveChunk(db.Model):
+    """A megabyte of an archive's zip: the zip is the chunks in order of their number."""
+
+    archive_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate_archive.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

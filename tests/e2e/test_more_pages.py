@@ -50,3 +50,41 @@ def test_signed_in_pages(server, page, accessibility):
     for path in ADMIN_PAGES:
         page.goto(base + path)
         accessibility.check(page)
+
+
+def test_a_manager_prepares_and_downloads_everyone_s_certificates(server, page, accessibility):
+    """The zip prepared in the background, at each of its stages, in the browser."""
+    from playwright.sync_api import expect
+    from sqlalchemy.orm import Session
+
+    from elearn.certificates.archives import wait_for_archives
+    from elearn.certificates.codes import new_code
+    from elearn.extensions import db
+    from tests.conftest import Factory
+
+    app, base = server
+    app.config["CERTIFICATE_ZIP_DIRECT_LIMIT"] = 1  # as a large organisation's would be
+    try:
+        with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+            make = Factory(session)
+            org = make.organisation("Zip Holdings Ltd")
+            for number in range(2):
+                member = make.user(org=org, full_name=f"Zip Member {number}")
+                make.certificate(make.completion(member), new_code())
+            make.user("zip.manager@journey.example", org=org, role="manager", password=PASSWORD)
+        sign_in(page, base, "zip.manager@journey.example")
+        page.goto(f"{base}/organisations/{org.id}/members")
+        page.get_by_role("link", name="Download everyone's certificates (zip)").click()
+        expect(page.locator("h1")).to_have_text("Everyone's certificates")
+        accessibility.check(page)
+        page.get_by_role("button", name="Prepare the zip").click()
+        accessibility.check(page)  # preparing, or already ready
+        wait_for_archives()
+        page.reload()
+        expect(page.get_by_text("Your zip is ready")).to_be_visible()
+        accessibility.check(page)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download the zip of 2 certificates").click()
+        assert download.value.suggested_filename == f"organisation-{org.id}-certificates.zip"
+    finally:
+        app.config["CERTIFICATE_ZIP_DIRECT_LIMIT"] = 500
