@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -340,8 +341,20 @@ def test_a_large_organisation_s_zip_is_prepared_in_the_background(
     assert "Your members hold 3 current certificates" in page.text()
     assert not page.soup.find("a", string=re.compile("Download the zip"))
 
+    released, make_zip = threading.Event(), archives.write_zip
+
+    def held(archive_file, certificates):  # the background work waits for the test
+        assert released.wait(30), "held too long"
+        make_zip(archive_file, certificates)
+
+    monkeypatch.setattr(archives, "write_zip", held)
     browser.post(archive_page)
-    browser.post(archive_page)  # asked twice while the first is under way: one zip
+    browser.post(archive_page)  # asked again while the first is under way: nothing new
+    page = browser.get(archive_page)
+    assert "already being prepared" in page.text()
+    assert "Preparing your zip: 0 of 3 certificates so far" in page.text()
+    assert not page.soup.find("button", string=re.compile("Prepare"))
+    released.set()
     wait_for_archives()
     assert session.scalar(select(func.count()).select_from(CertificateArchive)) == 1
     page = browser.get(archive_page)

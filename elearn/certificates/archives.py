@@ -129,8 +129,10 @@ def find(organisation_id: int, archive_id: int) -> CertificateArchive | None:
     return archive
 
 
-def request_archive(organisation: Organisation, user: User) -> CertificateArchive:
-    """Start preparing the organisation's zip, unless one is already being prepared."""
+def request_archive(organisation: Organisation, user: User) -> tuple[int, bool]:
+    """Start preparing the organisation's zip unless one is already being prepared: its
+    id, and whether it was started now. Leaves no transaction open (on SQLite the
+    caller would otherwise hold the write lock the preparation needs)."""
     now = utcnow()
     with writing():
         # Two managers asking at once: the second waits here, then finds the first's.
@@ -140,7 +142,9 @@ def request_archive(organisation: Organisation, user: User) -> CertificateArchiv
         under_way = latest(organisation.id)
         if under_way is not None and under_way.status == ArchiveStatus.PREPARING:
             if not under_way.stopped(now):
-                return under_way
+                archive_id = under_way.id
+                db.session.commit()
+                return archive_id, False
             under_way.status = ArchiveStatus.FAILED
         archive = CertificateArchive(
             organisation_id=organisation.id,
@@ -150,10 +154,12 @@ def request_archive(organisation: Organisation, user: User) -> CertificateArchiv
             working_until=now + WORKING_FOR,
         )
         db.session.add(archive)
+        db.session.flush()
+        archive_id = archive.id
         db.session.commit()
     forget_old_archives()
-    _prepare_in_background(archive.id)
-    return archive
+    _prepare_in_background(archive_id)
+    return archive_id, True
 
 
 def _prepare_in_background(archive_id: int) -> None:
@@ -163,8 +169,8 @@ def _prepare_in_background(archive_id: int) -> None:
         with app.app_context():
             try:
                 prepare(archive_id)
-            except Exception:
-                app.logger.exception("Preparing certificate archive %s failed", archive_id)
+            except Exception:  # not even marked failed: the page will say it stopped
+                log.exception("Certificate archive %s: its failure was not recorded", archive_id)
 
     with _lock:
         _pending.append(_background.submit(run))
@@ -188,9 +194,11 @@ def prepare(archive_id: int) -> None:
             made.seek(0)
             _keep(archive_id, made)
     except Exception:
+        log.exception("Preparing certificate archive %s failed", archive_id)
+        db.session.rollback()
         _discard(archive_id)
         _record(archive_id, status=ArchiveStatus.FAILED, working_until=None)
-        raise
+        return
     _record(
         archive_id,
         status=ArchiveStatus.READY,

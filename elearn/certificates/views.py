@@ -187,9 +187,9 @@ def archive_filename(organisation) -> str:
 def organisation_archive(organisation):
     form = ConfirmForm()
     if form.validate_on_submit():
-        archive = archives.request_archive(organisation, current_user)
-        if archive.requested_by_id != current_user.id or archive.done:
-            flash("The zip was already being prepared: it is shown below.", "info")
+        _, started = archives.request_archive(organisation, current_user)
+        if not started:
+            flash("The zip was already being prepared: how far it has got is shown below.", "info")
         return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
     if request.method == "POST":
         flash("This page had been open too long. Ask again to prepare the zip.", "info")
