@@ -13,7 +13,7 @@ import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from elearn.certificates.codes import ALPHABET, display_code, new_code
 from elearn.dates import add_months
@@ -349,6 +349,7 @@ def test_a_large_organisation_s_zip_is_prepared_in_the_background(
 
     monkeypatch.setattr(archives, "write_zip", held)
     browser.post(archive_page)
+    assert "Your zip is being prepared" in browser.get(archive_page).text()
     browser.post(archive_page)  # asked again while the first is under way: nothing new
     page = browser.get(archive_page)
     assert "already being prepared" in page.text()
@@ -384,7 +385,7 @@ def test_an_archive_whose_worker_stopped_can_be_asked_for_again(
     app, browser, make, session, monkeypatch
 ):
     from elearn.certificates.archives import wait_for_archives
-    from elearn.models import ArchiveStatus, CertificateArchive
+    from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
 
     monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
     org = make.organisation()
@@ -397,6 +398,8 @@ def test_an_archive_whose_worker_stopped_can_be_asked_for_again(
         working_until=utcnow() - timedelta(minutes=1),
     )
     session.add(stopped)
+    session.flush()
+    session.add(CertificateArchiveChunk(archive_id=stopped.id, number=0, data=b"half a zip"))
     session.commit()
     browser.sign_in(manager)
     archive_page = f"/organisations/{org.id}/certificates/archive"
@@ -409,13 +412,88 @@ def test_an_archive_whose_worker_stopped_can_be_asked_for_again(
     wait_for_archives()
     session.expire_all()
     assert session.get(CertificateArchive, stopped.id).status == ArchiveStatus.FAILED
+    left = select(func.count()).where(CertificateArchiveChunk.archive_id == stopped.id)
+    assert session.scalar(left) == 0, "what the stopped worker had kept is deleted"
     assert "Your zip is ready" in browser.get(archive_page).text()
+
+
+def test_a_zip_waiting_its_turn_stays_current_and_a_superseded_one_keeps_nothing(
+    app, browser, other_browser, make, session, monkeypatch
+):
+    """One thread per worker prepares zips in turn: one waiting behind a long one has its
+    claim renewed meanwhile, and one given up for stopped (the manager asked again) is
+    never marked ready and keeps nothing, even if its worker was only slow."""
+    from elearn.certificates import archives
+    from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
+
+    monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
+    monkeypatch.setattr(archives, "BATCH", 1)
+    first_org, second_org = make.organisation(), make.organisation()
+    certified_members(make, first_org, 3)
+    certified_members(make, second_org, 1)
+    gates = [threading.Event() for _ in range(3)]  # the first org's three batches
+    entered = [threading.Event() for _ in range(3)]
+    calls, make_zip = iter(range(3)), archives.write_zip
+
+    def held(archive_file, certificates):
+        number = next(calls, None)
+        if number is not None:
+            entered[number].set()
+            assert gates[number].wait(30), "held too long"
+        make_zip(archive_file, certificates)
+
+    monkeypatch.setattr(archives, "write_zip", held)
+    browser.sign_in(make.user(org=first_org, role="manager"))
+    other_browser.sign_in(make.user(org=second_org, role="manager"))
+    first_page = f"/organisations/{first_org.id}/certificates/archive"
+    second_page = f"/organisations/{second_org.id}/certificates/archive"
+    browser.post(first_page)
+    assert entered[0].wait(30)
+    other_browser.post(second_page)  # waits behind the first in this worker
+    waiting = session.scalar(
+        select(CertificateArchive).where(CertificateArchive.organisation_id == second_org.id)
+    )
+    long_ago = utcnow() - timedelta(minutes=1)
+    session.execute(  # as if the first had taken longer than a claim lasts
+        update(CertificateArchive).values(working_until=long_ago)
+    )
+    session.commit()
+    assert "could not be finished" in other_browser.get(second_page).text()
+    gates[0].set()  # the first records its first batch, renewing the waiting one's claim
+    assert entered[1].wait(30)
+    page = other_browser.get(second_page).text()
+    assert "Preparing your zip: 0 of 1 certificates so far" in page
+
+    # The first's claim lapses while its second batch is slow; its manager asks again.
+    session.execute(
+        update(CertificateArchive)
+        .where(CertificateArchive.organisation_id == first_org.id)
+        .values(working_until=long_ago)
+    )
+    session.commit()
+    browser.post(first_page)
+    gates[1].set()
+    gates[2].set()
+    archives.wait_for_archives()
+    session.expire_all()
+    superseded, again = session.scalars(
+        select(CertificateArchive)
+        .where(CertificateArchive.organisation_id == first_org.id)
+        .order_by(CertificateArchive.id)
+    ).all()
+    assert superseded.status == ArchiveStatus.FAILED and superseded.done == 1
+    kept = select(func.count()).where(CertificateArchiveChunk.archive_id == superseded.id)
+    assert session.scalar(kept) == 0
+    assert again.status == ArchiveStatus.READY and again.done == 3
+    assert session.get(CertificateArchive, waiting.id).status == ArchiveStatus.READY
+    assert "Your zip is ready" in browser.get(first_page).text()
 
 
 def test_a_preparation_that_fails_is_reported_and_keeps_nothing(
     app, browser, make, session, monkeypatch
 ):
     from elearn.certificates import archives
+    from elearn.extensions import db
     from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
 
     monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
@@ -423,14 +501,29 @@ def test_a_preparation_that_fails_is_reported_and_keeps_nothing(
     certified_members(make, org, 2)
     browser.sign_in(make.user(org=org, role="manager"))
 
-    def broken(archive, certificates):
-        raise OSError("disk full")
+    monkeypatch.setattr(archives, "CHUNK", 1000)
+    kept_when_it_failed, keep = [], archives._keep
 
-    monkeypatch.setattr(archives, "write_zip", broken)
+    def failing_keep(archive_id, made):  # the disk fails after some chunks are kept
+        class Failing:
+            reads = 0
+
+            def read(self, size):
+                self.reads += 1
+                if self.reads > 10:
+                    count = select(func.count()).select_from(CertificateArchiveChunk)
+                    kept_when_it_failed.append(db.session.scalar(count))
+                    raise OSError("disk full")
+                return made.read(size)
+
+        keep(archive_id, Failing())
+
+    monkeypatch.setattr(archives, "_keep", failing_keep)
     browser.post(f"/organisations/{org.id}/certificates/archive")
     archives.wait_for_archives()
     archive = session.scalar(select(CertificateArchive))
     assert archive.status == ArchiveStatus.FAILED
+    assert kept_when_it_failed and kept_when_it_failed[0] >= 8
     assert session.scalar(select(func.count()).select_from(CertificateArchiveChunk)) == 0
     page = browser.get(f"/organisations/{org.id}/certificates/archive")
     assert "could not be finished" in page.text() and "Prepare the zip" in page.text()
@@ -441,29 +534,38 @@ def test_a_zip_is_kept_for_a_day(app, browser, make, session):
 
     org = make.organisation()
     manager = make.user(org=org, role="manager")
-    old = CertificateArchive(
-        organisation_id=org.id,
-        requested_by_id=manager.id,
-        requested_at=utcnow() - timedelta(days=1, minutes=1),
-        status=ArchiveStatus.READY,
-        size=3,
-    )
-    session.add(old)
-    session.flush()
-    session.add(CertificateArchiveChunk(archive_id=old.id, number=0, data=b"zip"))
-    session.commit()
+
+    def archive(age: timedelta) -> CertificateArchive:
+        kept = CertificateArchive(
+            organisation_id=org.id,
+            requested_by_id=manager.id,
+            requested_at=utcnow() - age,
+            status=ArchiveStatus.READY,
+            size=3,
+        )
+        session.add(kept)
+        session.flush()
+        session.add(CertificateArchiveChunk(archive_id=kept.id, number=0, data=b"zip"))
+        session.commit()
+        return kept
+
+    no_longer_offered = archive(timedelta(days=1, minutes=1))
+    old = archive(timedelta(days=1, minutes=61))
     browser.sign_in(manager)
     assert (
         "Your zip is ready"
         not in browser.get(f"/organisations/{org.id}/certificates/archive").text()
     )
-    download = f"/organisations/{org.id}/certificates/archive/{old.id}.zip"
-    assert browser.client.get(download).status_code == 404
+    for kept in (no_longer_offered, old):
+        download = f"/organisations/{org.id}/certificates/archive/{kept.id}.zip"
+        assert browser.client.get(download).status_code == 404
 
     output = app.test_cli_runner().invoke(args=["retention", "apply"]).output
     assert "Deleted 1 certificate zips over a day old" in output
-    assert session.scalar(select(func.count()).select_from(CertificateArchive)) == 0
-    assert session.scalar(select(func.count()).select_from(CertificateArchiveChunk)) == 0
+    # the one just past its day is kept an hour more, for a download that had begun
+    assert session.scalars(select(CertificateArchive.id)).all() == [no_longer_offered.id]
+    chunks = select(CertificateArchiveChunk.archive_id)
+    assert session.scalars(chunks).all() == [no_longer_offered.id]
 
 
 def test_refresher_due_then_retaking_issues_a_new_certificate_and_keeps_history(

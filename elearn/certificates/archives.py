@@ -19,6 +19,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -43,7 +44,9 @@ from elearn.models import (
 log = logging.getLogger(__name__)
 
 DIRECT_LIMIT = 500  # certificates a zip made while the manager waits may hold (about 3 s)
-KEPT_FOR = timedelta(days=1)
+KEPT_FOR = timedelta(days=1)  # offered for download this long
+# then deleted once this much older, so that a download begun just in time is not cut off
+DELETED_AFTER = KEPT_FOR + timedelta(hours=1)
 # How long a worker's claim on an archive lasts without news: it is renewed with every
 # batch, so one that lapses means the worker preparing it has stopped.
 WORKING_FOR = timedelta(minutes=2)
@@ -52,7 +55,13 @@ CHUNK = 1 << 20  # bytes of the zip in each row of certificate_archive_chunk
 
 _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="certificate-archive")
 _pending: list[Future] = []
+_queued: set[int] = set()  # archives this worker will prepare once the one before is done
 _lock = threading.Lock()
+
+
+class Superseded(Exception):
+    """The archive is no longer this worker's to prepare: it was marked failed (its claim
+    lapsed and the manager asked again) or deleted."""
 
 
 def current_certificates(organisation_id: int) -> Select:
@@ -146,6 +155,7 @@ def request_archive(organisation: Organisation, user: User) -> tuple[int, bool]:
                 db.session.commit()
                 return archive_id, False
             under_way.status = ArchiveStatus.FAILED
+            db.session.execute(_chunks_of(under_way.id))
         archive = CertificateArchive(
             organisation_id=organisation.id,
             requested_by_id=user.id,
@@ -166,6 +176,8 @@ def _prepare_in_background(archive_id: int) -> None:
     app = current_app._get_current_object()
 
     def run() -> None:
+        with _lock:
+            _queued.discard(archive_id)
         with app.app_context():
             try:
                 prepare(archive_id)
@@ -173,11 +185,18 @@ def _prepare_in_background(archive_id: int) -> None:
                 log.exception("Certificate archive %s: its failure was not recorded", archive_id)
 
     with _lock:
+        _queued.add(archive_id)
         _pending.append(_background.submit(run))
 
 
 def prepare(archive_id: int) -> None:
-    """Write the archive's zip, a batch at a time, keep it, then mark it ready (or failed)."""
+    """Write the archive's zip, a batch at a time, keep it, then mark it ready (or failed).
+    One that is no longer being prepared (superseded while it waited) is left alone."""
+    try:
+        _record(archive_id)  # the claim, renewed: it may have waited behind another
+    except Superseded:
+        log.info("Certificate archive %s was superseded before it started", archive_id)
+        return
     with reading():
         archive = db.session.get(CertificateArchive, archive_id)
         ids = db.session.scalars(
@@ -193,19 +212,23 @@ def prepare(archive_id: int) -> None:
             size = made.tell()
             made.seek(0)
             _keep(archive_id, made)
+        _record(
+            archive_id,
+            status=ArchiveStatus.READY,
+            working_until=None,
+            finished_at=utcnow(),
+            size=size,
+        )
+    except Superseded:
+        log.info("Certificate archive %s was superseded while it was prepared", archive_id)
+        db.session.rollback()
+        _discard(archive_id)
     except Exception:
         log.exception("Preparing certificate archive %s failed", archive_id)
         db.session.rollback()
         _discard(archive_id)
-        _record(archive_id, status=ArchiveStatus.FAILED, working_until=None)
-        return
-    _record(
-        archive_id,
-        status=ArchiveStatus.READY,
-        working_until=None,
-        finished_at=utcnow(),
-        size=size,
-    )
+        with suppress(Superseded):
+            _record(archive_id, status=ArchiveStatus.FAILED, working_until=None)
 
 
 def _keep(archive_id: int, made) -> None:
@@ -227,11 +250,13 @@ def _keep(archive_id: int, made) -> None:
         _record(archive_id)  # still at work
 
 
+def _chunks_of(archive_id: int):
+    return delete(CertificateArchiveChunk).where(CertificateArchiveChunk.archive_id == archive_id)
+
+
 def _discard(archive_id: int) -> None:
     with writing():
-        db.session.execute(
-            delete(CertificateArchiveChunk).where(CertificateArchiveChunk.archive_id == archive_id)
-        )
+        db.session.execute(_chunks_of(archive_id))
         db.session.commit()
 
 
@@ -249,20 +274,41 @@ def _batches(ids: list[int]) -> Iterator[tuple[int, list[Certificate]]]:
 
 
 def _record(archive_id: int, **values) -> None:
-    """How far the archive has got; each record also renews the worker's claim."""
-    values.setdefault("working_until", utcnow() + WORKING_FOR)
+    """How far the archive has got, while it is still being prepared (else Superseded).
+    Each record renews the worker's claim, and the claims of the archives waiting behind
+    it in this worker, so that those do not look stopped while they wait."""
+    working_until = utcnow() + WORKING_FOR
+    values.setdefault("working_until", working_until)
+    with _lock:
+        waiting = sorted(_queued)
     with writing():
-        db.session.execute(
-            update(CertificateArchive).where(CertificateArchive.id == archive_id).values(**values)
-        )
+        recorded = db.session.execute(
+            update(CertificateArchive)
+            .where(
+                CertificateArchive.id == archive_id,
+                CertificateArchive.status == ArchiveStatus.PREPARING,
+            )
+            .values(**values)
+        ).rowcount
+        if waiting:
+            db.session.execute(
+                update(CertificateArchive)
+                .where(
+                    CertificateArchive.id.in_(waiting),
+                    CertificateArchive.status == ArchiveStatus.PREPARING,
+                )
+                .values(working_until=working_until)
+            )
         db.session.commit()
+    if not recorded:
+        raise Superseded(archive_id)
 
 
 def forget_old_archives() -> int:
-    """Delete archives (and their zips) over a day old: they hold names. Run whenever a
+    """Delete archives (and their zips) no longer offered: they hold names. Run whenever a
     zip is asked for, and nightly by `flask retention apply`."""
     old = select(CertificateArchive.id).where(
-        CertificateArchive.requested_at <= utcnow() - KEPT_FOR
+        CertificateArchive.requested_at <= utcnow() - DELETED_AFTER
     )
     with writing():
         db.session.execute(

@@ -188,11 +188,10 @@ def organisation_archive(organisation):
     form = ConfirmForm()
     if form.validate_on_submit():
         _, started = archives.request_archive(organisation, current_user)
-        if not started:
+        if started:
+            flash("Your zip is being prepared. Come back to this page to download it.", "success")
+        else:
             flash("The zip was already being prepared: how far it has got is shown below.", "info")
-        return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
-    if request.method == "POST":
-        flash("This page had been open too long. Ask again to prepare the zip.", "info")
         return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
     return render_template(
         "certificates/archive.html",

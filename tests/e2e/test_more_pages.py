@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.e2e.helpers import PASSWORD, sign_in
 
 VISITOR_PAGES = [
@@ -60,9 +62,11 @@ def test_a_manager_prepares_and_downloads_everyone_s_certificates(server, page, 
     from elearn.certificates.archives import wait_for_archives
     from elearn.certificates.codes import new_code
     from elearn.extensions import db
+    from elearn.models import CertificateArchive, utcnow
     from tests.conftest import Factory
 
     app, base = server
+    previous = app.config.get("CERTIFICATE_ZIP_DIRECT_LIMIT")
     app.config["CERTIFICATE_ZIP_DIRECT_LIMIT"] = 1  # as a large organisation's would be
     try:
         with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
@@ -71,13 +75,26 @@ def test_a_manager_prepares_and_downloads_everyone_s_certificates(server, page, 
             for number in range(2):
                 member = make.user(org=org, full_name=f"Zip Member {number}")
                 make.certificate(make.completion(member), new_code())
-            make.user("zip.manager@journey.example", org=org, role="manager", password=PASSWORD)
+            manager = make.user(
+                "zip.manager@journey.example", org=org, role="manager", password=PASSWORD
+            )
+            session.add(  # an earlier one whose worker stopped
+                CertificateArchive(
+                    organisation_id=org.id,
+                    requested_by_id=manager.id,
+                    certificates=2,
+                    working_until=utcnow() - timedelta(minutes=1),
+                )
+            )
+            session.commit()
         sign_in(page, base, "zip.manager@journey.example")
         page.goto(f"{base}/organisations/{org.id}/members")
         page.get_by_role("link", name="Download everyone's certificates (zip)").click()
         expect(page.locator("h1")).to_have_text("Everyone's certificates")
+        expect(page.get_by_text("could not be finished")).to_be_visible()
         accessibility.check(page)
         page.get_by_role("button", name="Prepare the zip").click()
+        expect(page.get_by_text("Your zip is being prepared")).to_be_visible()
         accessibility.check(page)  # preparing, or already ready
         wait_for_archives()
         page.reload()
@@ -87,4 +104,7 @@ def test_a_manager_prepares_and_downloads_everyone_s_certificates(server, page, 
             page.get_by_role("link", name="Download the zip of 2 certificates").click()
         assert download.value.suggested_filename == f"organisation-{org.id}-certificates.zip"
     finally:
-        app.config["CERTIFICATE_ZIP_DIRECT_LIMIT"] = 500
+        if previous is None:
+            app.config.pop("CERTIFICATE_ZIP_DIRECT_LIMIT")
+        else:
+            app.config["CERTIFICATE_ZIP_DIRECT_LIMIT"] = previous
