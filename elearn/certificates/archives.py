@@ -145,8 +145,11 @@ def request_archive(organisation: Organisation, user: User) -> tuple[int, bool]:
     now = utcnow()
     with writing():
         # Two managers asking at once: the second waits here, then finds the first's.
+        # (FOR NO KEY UPDATE: new members and invitations of the organisation go on.)
         db.session.execute(
-            select(Organisation.id).where(Organisation.id == organisation.id).with_for_update()
+            select(Organisation.id)
+            .where(Organisation.id == organisation.id)
+            .with_for_update(key_share=True)
         )
         under_way = latest(organisation.id)
         if under_way is not None and under_way.status == ArchiveStatus.PREPARING:
