@@ -18,13 +18,13 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, delete, func, select, update
 
+from elearn.background import Queue
 from elearn.certificates.codes import display_code
 from elearn.certificates.operations import verify_url
 from elearn.certificates.pdf import certificate_pdf
@@ -53,8 +53,7 @@ WORKING_FOR = timedelta(minutes=2)
 BATCH = 200
 CHUNK = 1 << 20  # bytes of the zip in each row of certificate_archive_chunk
 
-_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="certificate-archive")
-_pending: list[Future] = []
+_background = Queue("certificate-archive")
 _queued: set[int] = set()  # archives this worker will prepare once the one before is done
 _lock = threading.Lock()
 
@@ -176,20 +175,15 @@ def request_archive(organisation: Organisation, user: User) -> tuple[int, bool]:
 
 
 def _prepare_in_background(archive_id: int) -> None:
-    app = current_app._get_current_object()
-
     def run() -> None:
         with _lock:
             _queued.discard(archive_id)
-        with app.app_context():
-            try:
-                prepare(archive_id)
-            except Exception:  # not even marked failed: the page will say it stopped
-                log.exception("Certificate archive %s: its failure was not recorded", archive_id)
+        prepare(archive_id)
 
     with _lock:
         _queued.add(archive_id)
-        _pending.append(_background.submit(run))
+    # Not even marked failed if this is logged: the page will say it stopped.
+    _background.submit(run, f"Certificate archive {archive_id}: its failure was not recorded")
 
 
 def prepare(archive_id: int) -> None:
@@ -326,10 +320,7 @@ def forget_old_archives() -> int:
 
 def wait_for_archives(timeout: float = 120) -> None:
     """Wait for this worker's archives under way (the tests and the benchmark)."""
-    with _lock:
-        pending = list(_pending)
-        _pending.clear()
-    wait(pending, timeout)
+    _background.wait(timeout)
 
 
 def expires_at(archive: CertificateArchive) -> datetime:

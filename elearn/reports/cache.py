@@ -28,7 +28,6 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -37,6 +36,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from elearn.background import Queue
 from elearn.database import reading, writing
 from elearn.extensions import db
 from elearn.models import (
@@ -71,8 +71,7 @@ class Kept:
 View = Callable[[], Kept]  # the default view, worked out afresh each time it is asked for
 
 _lock = threading.Lock()
-_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-figures")
-_pending: list[Future] = []  # this worker's background work not yet waited for
+_background = Queue("report-figures")
 _warmer: threading.Thread | None = None
 _stopping = threading.Event()
 
@@ -222,19 +221,14 @@ def _renew(kept: Kept) -> None:
 def _renew_in_background(kept: Kept) -> None:
     """Queue the renewal for this worker's one background thread: however many views are
     out of date, it works out one at a time (each takes four connections of the pool)."""
-    app = current_app._get_current_object()
 
     def run() -> None:
         # Only reading while the figures are worked out: on SQLite a transaction outside
         # a request would otherwise begin IMMEDIATE and hold the write lock meanwhile.
-        with app.app_context(), reading():
-            try:
-                _renew(kept)
-            except Exception:
-                app.logger.exception("Working out the dashboard's figures failed")
+        with reading():
+            _renew(kept)
 
-    with _lock:
-        _pending.append(_background.submit(run))
+    _background.submit(run, "Working out the dashboard's figures failed")
 
 
 def keep_warm(app: Flask, view: View) -> None:
@@ -283,10 +277,7 @@ def warm(app: Flask, view: View) -> None:
 
 def wait_for_refreshes(timeout: float = 60) -> None:
     """Wait for this worker's background work queued so far (the tests and the benchmark)."""
-    with _lock:
-        pending = list(_pending)
-        _pending.clear()
-    wait(pending, timeout)
+    _background.wait(timeout)
 
 
 def stop() -> None:
