@@ -39,6 +39,7 @@ USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) elearn-bench"
 PASSWORD = "bench password 2026"  # noqa: S105 - a synthetic population's
 DASHBOARD_SERVED = "dashboard as served, training recorded"
 LARGEST_ZIP = "zip of the 5,000-member organisation's"
+DURING_ZIP = "module page, in the worker preparing it"
 TARGETS = {
     DASHBOARD_SERVED: ("p95_ms", 300),
     "organisation progress, 5,000 members": ("p95_ms", 150),
@@ -47,6 +48,7 @@ TARGETS = {
 }
 NOTES = {
     "dashboard (computed)": "what a view waits for when no figures are kept for it",
+    DURING_ZIP: "while the largest zip is prepared in the same process",
 }
 
 
@@ -268,42 +270,66 @@ def measure_work(app, people, population, results) -> None:
                     )
 
         results["zip of 500 certificates"] = timed(zip_of_500, 3)
-    results[LARGEST_ZIP] = time_archive(app, population)
+    results[LARGEST_ZIP], results[DURING_ZIP] = time_archive(app, people, population)
     results["quiz submission"] = time_quiz_submissions(app, people)
     results["import of 10,000 CSV rows"] = time_import(app, people, population)
     for name in (
         "certificate PDF",
         "zip of 500 certificates",
         LARGEST_ZIP,
+        DURING_ZIP,
         "quiz submission",
         "import of 10,000 CSV rows",
     ):
         print(f"{name}: {results[name]}", flush=True)
 
 
-def time_archive(app, population) -> dict:
+def time_archive(app, people, population) -> tuple[dict, dict]:
     """The 5,000-member organisation's zip of every current certificate, asked for by its
-    manager and prepared in the background (elearn/certificates/archives.py)."""
+    manager and prepared in the background (elearn/certificates/archives.py); and a
+    learner's module page in the same process meanwhile, every 50 ms, as a sync worker's
+    requests share its interpreter with the thread preparing the zip."""
     from elearn.certificates import archives
     from elearn.extensions import db
     from elearn.models import CertificateArchive, Organisation, User
 
+    learner = client_as(app, people["learner"])
+    prepared = threading.Event()
     with app.app_context():
         organisation = db.session.get(Organisation, population.large_organisation_id)
         manager = db.session.get(User, population.large_manager_id)
         start = time.perf_counter()
         with app.test_request_context(method="POST"):
             asked, _ = archives.request_archive(organisation, manager)
+
+    def wait() -> None:
         archives.wait_for_archives(timeout=1800)
-        seconds = time.perf_counter() - start
-        db.session.expire_all()
+        prepared.set()
+
+    threading.Thread(target=wait).start()
+    # Outside any application context: each request has its own, as in a worker (inside
+    # one, the requests would share its session and its first snapshot of the data).
+    samples = []
+    while not prepared.wait(0.05):
+        began = time.perf_counter()
+        ok(learner.get("/courses/wrap/prevent-and-contest"))
+        samples.append((time.perf_counter() - began) * 1000)
+    seconds = time.perf_counter() - start
+    with app.app_context():
         archive = db.session.get(CertificateArchive, asked)
         assert archive.status == "ready", archive.status
-        return {
-            "seconds": round(seconds, 1),
-            "certificates": archive.certificates,
-            "mb": round(archive.size / 1e6),
-        }
+    samples.sort()
+    meanwhile = {
+        "runs": len(samples),
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+    }
+    largest = {
+        "seconds": round(seconds, 1),
+        "certificates": archive.certificates,
+        "mb": round(archive.size / 1e6),
+    }
+    return largest, meanwhile
 
 
 def time_quiz_submissions(app, people) -> dict:
