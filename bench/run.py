@@ -77,9 +77,14 @@ def timed(function, runs: int, before=None) -> dict:
         start = time.perf_counter()
         function()
         samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
+    return summary(samples)
+
+
+def summary(samples: list[float]) -> dict:
+    """Median and 95th percentile of timings in milliseconds."""
+    samples = sorted(samples)
     return {
-        "runs": runs,
+        "runs": len(samples),
         "median_ms": round(statistics.median(samples), 2),
         "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
     }
@@ -318,18 +323,12 @@ def time_archive(app, people, population) -> tuple[dict, dict]:
     with app.app_context():
         archive = db.session.get(CertificateArchive, asked)
         assert archive.status == "ready", archive.status
-    samples.sort()
-    meanwhile = {
-        "runs": len(samples),
-        "median_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
-    }
     largest = {
         "seconds": round(seconds, 1),
         "certificates": archive.certificates,
         "mb": round(archive.size / 1e6),
     }
-    return largest, meanwhile
+    return largest, summary(samples)
 
 
 def time_quiz_submissions(app, people) -> dict:
@@ -354,12 +353,7 @@ def time_quiz_submissions(app, people) -> dict:
         start = time.perf_counter()
         ok(client.post(form["action"], data=data), 302)
         samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return {
-        "runs": len(samples),
-        "median_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
-    }
+    return summary(samples)
 
 
 def time_import(app, people, population) -> dict:
