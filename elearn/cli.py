@@ -10,13 +10,20 @@ from flask.cli import AppGroup, with_appcontext
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
+from elearn.courses.review import REVIEW_MONTHS, due_for_review
+from elearn.dates import london_today
 
 content_group = AppGroup("content", help="Course content in content/.")
 
 
 @content_group.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-def content_check(path: Path | None):
+@click.option(
+    "--due",
+    is_flag=True,
+    help=f"Also list courses and contacts last checked over {REVIEW_MONTHS} months ago.",
+)
+def content_check(path: Path | None, due: bool):
     """Validate the course content and list every problem with file and line."""
     try:
         if path is None:
@@ -35,6 +42,23 @@ def content_check(path: Path | None):
     )
     for course in catalogue:
         click.echo(f"  {course.slug} (version {course.version}): {course.title}")
+    if due:
+        _echo_due(due_for_review(catalogue, london_today()))
+
+
+def _echo_due(items: list) -> None:
+    if not items:
+        click.echo(
+            f"Nothing is due for review (every course and contact was checked "
+            f"in the last {REVIEW_MONTHS} months)."
+        )
+        return
+    click.echo(f"Due for review ({len(items)}):")
+    for item in items:
+        click.echo(
+            f"  {item.kind} {item.key}: {item.title}. Last checked {item.checked.isoformat()}, "
+            f"due {item.due.isoformat()}. Tell {item.tell}."
+        )
 
 
 @click.command("create-admin")

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_today() -> date:
+    """Today's date in the City."""
+    return datetime.now(LONDON).date()
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from jinja2 import Undefined
 from jinja2.utils import missing
 
-LONDON = ZoneInfo("Europe/London")
+from elearn.dates import LONDON
 
 
 def london_date(moment: date | datetime | None) -> str:

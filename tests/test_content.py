@@ -46,7 +46,7 @@ quiz: true
 ## Question one?
 
 - [x] Right
-- [ ] Wrong
+- [ ] Wrong answer
 
 > Because.
 """
@@ -84,7 +84,10 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
     assert quiz.is_quiz and len(quiz.questions) == 1
     question = quiz.questions[0]
     assert question.text == "Question one?"
-    assert [(o.text, o.right) for o in question.options] == [("Right", True), ("Wrong", False)]
+    assert [(o.text, o.right) for o in question.options] == [
+        ("Right", True),
+        ("Wrong answer", False),
+    ]
     assert question.multiple is False
     assert str(question.explanation_html) == "<p>Because.</p>"
 
@@ -100,7 +103,7 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
             {"course.md": COURSE.replace("pass_mark: 80\n", "pass_mark: 80\ncolour: red\n")},
             "content/course/course.md:6: unknown key 'colour' (known keys: title, summary, "
             "duration_minutes, pass_mark, version, valid_for_months, audience, reviewed, "
-            "sources)",
+            "sources, outcomes, owner)",
         ),
         (
             {"course.md": COURSE.replace("pass_mark: 80", "pass_mark: 120")},
@@ -132,7 +135,7 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
             "with '- [x]'",
         ),
         (
-            {"02-quiz.md": QUIZ.replace("- [x] Right\n- [ ] Wrong\n", "")},
+            {"02-quiz.md": QUIZ.replace("- [x] Right\n- [ ] Wrong answer\n", "")},
             "content/course/02-quiz.md:5: question 1: needs at least two options",
         ),
         (
@@ -140,7 +143,7 @@ def test_valid_course_loads_with_modules_in_order_and_quiz_parsed(tmp_path):
             "content/course/02-quiz.md:5: question 1: has no explanation",
         ),
         (
-            {"02-quiz.md": QUIZ.replace("- [ ] Wrong", "- [ ] right")},
+            {"02-quiz.md": QUIZ.replace("- [ ] Wrong answer", "- [ ] right")},
             "content/course/02-quiz.md:5: question 1: option 'right' appears more than once",
         ),
         (

@@ -56,10 +56,17 @@ def test_each_shipped_course_can_be_completed(shipped_app, make, session):
 
 SHIPPED = load_catalogue(PROJECT_DIR / "content", lambda slug: f"/courses/{slug}/images")
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")
+# A UK number of 8 digits or more (0800 789 321, 020 7332 3808), or a text number (61016).
+PHONE = re.compile(r"\b0\d{2,4}[ -]?\d{3,4}[ -]?\d{3,4}\b|\b61016\b")
 
 
-def test_the_three_courses_are_shipped():
-    assert set(SHIPPED.courses) == {"wrap", "hate-crime", "facing-facts"}
+def test_the_four_courses_are_shipped():
+    assert set(SHIPPED.courses) == {
+        "wrap",
+        "hate-crime",
+        "facing-facts",
+        "counter-terrorism-awareness",
+    }
 
 
 @pytest.mark.parametrize("slug", sorted(SHIPPED.courses))
@@ -69,14 +76,48 @@ def test_course_meets_the_content_standard(slug):
     assert 4 <= len(content_modules) <= 8
     assert course.pass_mark == 80
     assert course.sources and course.reviewed is not None
+    assert course.owner and course.outcomes
     [quiz] = course.quizzes
     assert quiz is course.modules[-1], "the quiz comes last"
-    assert len(quiz.questions) >= 10
-    assert sum(question.multiple for question in quiz.questions) >= 3
+    assert len(quiz.questions) >= 12
+    scenarios = sum(question.has_scenario for question in quiz.questions)
+    assert scenarios >= 0.8 * len(quiz.questions), f"{scenarios} of {len(quiz.questions)}"
+    assert 3 <= sum(question.multiple for question in quiz.questions) <= 5
     for question in quiz.questions:
+        assert question.outcomes, f"{question.text!r} names no outcome"
         assert BeautifulSoup(str(question.explanation_html), "html.parser").get_text().strip()
     html = " ".join(str(module.html) for module in content_modules)
     assert "<table" in html or 'class="admonition' in html
+
+
+@pytest.mark.parametrize("slug", sorted(SHIPPED.courses))
+def test_modules_are_short_and_name_contacts_rather_than_numbers(slug):
+    """At most 900 words a module (the authors' guide); no phone number outside contacts."""
+    for path in sorted((PROJECT_DIR / "content" / slug).glob("*.md")):
+        body = path.read_text().split("---", 2)[2]
+        if path.name != "course.md" and "quiz: true" not in path.read_text():
+            assert len(body.split()) <= 900, f"{path.name}: {len(body.split())} words"
+        numbers = PHONE.findall(body)
+        assert not numbers, f"{path.name} writes {numbers}: name a contact instead"
+
+
+@pytest.mark.parametrize("slug", sorted(SHIPPED.courses))
+def test_the_overview_leaves_outcomes_and_sources_to_the_page(slug):
+    overview = BeautifulSoup(str(SHIPPED.get(slug).overview_html), "html.parser")
+    headings = {heading.get_text() for heading in overview.find_all("h2")}
+    assert not headings & {"Sources", "What you will learn"}
+
+
+def test_every_shipped_contact_is_confirmed_with_its_source():
+    assert SHIPPED.contacts, "content/contacts.yaml"
+    for contact in SHIPPED.contacts.values():
+        assert contact.source.startswith("https://")
+    used = {
+        key
+        for path in (PROJECT_DIR / "content").glob("*/*.md")
+        for key in re.findall(r"\[\[contact:([a-z0-9-]+)\]\]", path.read_text())
+    }
+    assert {"cst-prevent", "prevent-referral-form", "channel-home-borough", "nhs-prevent"} <= used
 
 
 @pytest.mark.parametrize("slug", sorted(SHIPPED.courses))

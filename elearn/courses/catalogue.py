@@ -7,6 +7,8 @@ from datetime import date
 
 from markupsafe import Markup
 
+from elearn.courses.contacts import Contact
+
 
 @dataclass(frozen=True)
 class Option:
@@ -21,6 +23,12 @@ class Question:
     scenario_html: Markup
     options: tuple[Option, ...]
     explanation_html: Markup
+    outcomes: tuple[str, ...] = ()
+
+    @property
+    def has_scenario(self) -> bool:
+        """A situation is set out before the options."""
+        return bool(str(self.scenario_html).strip())
 
     @property
     def multiple(self) -> bool:
@@ -34,6 +42,14 @@ class Source:
 
     title: str
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A learning outcome: what a learner can do by the end of the course."""
+
+    id: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class Course:
     audience: tuple[str, ...] = ()
     reviewed: date | None = None
     sources: tuple[Source, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    owner: str | None = None
 
     def module(self, slug: str) -> Module | None:
         return next((module for module in self.modules if module.slug == slug), None)
@@ -81,6 +99,7 @@ class Catalogue:
     """Every course, in title order, by slug."""
 
     courses: dict[str, Course] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
 
     def __iter__(self):
         return iter(sorted(self.courses.values(), key=lambda course: course.title))

@@ -14,9 +14,11 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup
 
-from elearn.courses.catalogue import Catalogue, Course, Module, Question, Source
+from elearn.courses.catalogue import Catalogue, Course, Module, Outcome, Question, Source
+from elearn.courses.contacts import CONTACTS_FILE, Contact, load_contacts, unknown_references
 from elearn.courses.problems import ContentInvalid, Document, Problem
 from elearn.courses.quiz_parser import QuizParser
+from elearn.courses.quiz_rules import longest_key_problem
 from elearn.courses.rendering import ADMONITION_TYPES, Renderer
 from elearn.models.organisation import SECTORS
 
@@ -37,6 +39,8 @@ COURSE_KEYS = {
     "audience": list,
     "reviewed": date,
     "sources": list,
+    "outcomes": dict,
+    "owner": str,
 }
 COURSE_REQUIRED = (
     "title",
@@ -54,21 +58,26 @@ MODULE_KEYS = {"title": str, "quiz": bool, "duration_minutes": int}
 class CourseReader:
     """Reads one course folder, collecting problems instead of stopping at the first."""
 
-    def __init__(self, folder: Path, label_root: Path, image_url: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        label_root: Path,
+        image_url: Callable[[str], str],
+        contacts: dict[str, Contact] | None = None,
+    ) -> None:
         self.folder = folder
         self.label_root = label_root
         self.problems: list[Problem] = []
-        self.renderer = Renderer(image_url(folder.name))
+        self.contacts = contacts or {}
+        self.renderer = Renderer(image_url(folder.name), self.contacts)
+        self.outcome_lines: list[tuple[Document, int, str]] = []
 
     def problem(self, document: Document | Path, line: int, message: str) -> None:
         label = document.label if isinstance(document, Document) else self.label(document)
         self.problems.append(Problem(label, line, message))
 
     def label(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.label_root))
-        except ValueError:
-            return str(path)
+        return _label(path, self.label_root)
 
     def read(self) -> Course | None:
         slug = self.folder.name
@@ -94,6 +103,7 @@ class CourseReader:
         overview = self.render(document)
         if not modules:
             self.problem(course_file, 1, "course has no modules (files named like 01-slug.md)")
+        self.check_outcomes_tested(document, meta)
         if self.problems:
             return None
         return Course(
@@ -107,6 +117,8 @@ class CourseReader:
             audience=tuple(meta.get("audience") or ()),
             reviewed=meta["reviewed"],
             sources=self.sources(meta),
+            outcomes=tuple(Outcome(*item) for item in (meta.get("outcomes") or {}).items()),
+            owner=meta.get("owner"),
             overview_html=overview,
             modules=tuple(modules),
         )
@@ -211,6 +223,15 @@ class CourseReader:
                 return index + 2
         return 1
 
+    def item_line(self, document: Document, key: str, item: object) -> int:
+        """The line of `item:` nested under `key:`, or of `key:` itself."""
+        start = self.key_line(document, key)
+        pattern = re.compile(rf"^\s+['\"]?{re.escape(str(item))}['\"]?\s*:")
+        for index, line in enumerate(document.meta_lines[start - 1 :], start=start):
+            if pattern.match(line):
+                return index + 1
+        return start
+
     def check_meta(self, document: Document, keys: dict, required: tuple[str, ...]) -> dict:
         meta = document.meta
         for key in meta:
@@ -258,6 +279,29 @@ class CourseReader:
             problem = source_problem(source)
             if problem:
                 bad("sources", f"source {number}: {problem}")
+        for key, text in (meta.get("outcomes") or {}).items():
+            line = self.item_line(document, "outcomes", key)
+            if not isinstance(key, str) or not SLUG.match(key):
+                message = f"outcome id '{key}' must be lowercase letters, digits, hyphens"
+                self.problem(document, line, message)
+            if not isinstance(text, str) or not text.strip():
+                message = f"outcome '{key}' needs the text of what a learner can then do"
+                self.problem(document, line, message)
+
+    def check_outcomes_tested(self, document: Document, meta: dict) -> None:
+        """Each question's outcomes exist, and each of the course's outcomes is tested."""
+        declared = meta.get("outcomes") or {}
+        for quiz, line, outcome in self.outcome_lines:
+            if outcome not in declared:
+                self.problem(quiz, line, f"unknown outcome '{outcome}' (not in course.md)")
+        tested = {outcome for _, _, outcome in self.outcome_lines}
+        for outcome in declared:
+            if outcome not in tested:
+                self.problem(
+                    document,
+                    self.item_line(document, "outcomes", outcome),
+                    f"outcome '{outcome}' is not tested: name it on a question's 'Outcome:' line",
+                )
 
     def sources(self, meta: dict) -> tuple[Source, ...]:
         return tuple(Source(item["title"], item.get("url")) for item in meta["sources"])
@@ -294,6 +338,9 @@ class CourseReader:
                 )
             for image in IMAGE.finditer(line):
                 self.check_image(document, number, image["alt"], image["src"])
+            for key in unknown_references(line, self.contacts):
+                message = f"unknown contact '{key}': it is not in content/{CONTACTS_FILE}"
+                self.problem(document, number, message)
             for link in LINK.finditer(line):
                 href = link["href"]
                 if not href.startswith(("https://", "http://", "mailto:", "#")):
@@ -321,6 +368,9 @@ class CourseReader:
             self.problem(
                 document, document.body_line, "quiz has no questions (each starts with '## ')"
             )
+        self.outcome_lines += [(document, line, outcome) for line, outcome in parser.outcome_lines]
+        if problem := longest_key_problem(questions):
+            self.problem(document, self.key_line(document, "quiz"), problem)
         return intro, questions
 
 
@@ -340,8 +390,21 @@ def source_problem(source: object) -> str | None:
 
 
 def _kind_name(kind: type) -> str:
-    names = {str: "text", int: "a whole number", bool: "true or false", list: "a list"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a set of 'id: text' lines",
+    }
     return names.get(kind, "a date like 2026-11-23")
+
+
+def _label(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def load_catalogue(content_dir: Path, image_url: Callable[[str], str]) -> Catalogue:
@@ -350,12 +413,12 @@ def load_catalogue(content_dir: Path, image_url: Callable[[str], str]) -> Catalo
     label_root = content_dir.parent
     if not content_dir.is_dir():
         raise ContentInvalid([Problem(str(content_dir), 1, "content folder not found")])
-    catalogue = Catalogue()
-    problems: list[Problem] = []
+    contacts, problems = load_contacts(content_dir, _label(content_dir / CONTACTS_FILE, label_root))
+    catalogue = Catalogue(contacts=contacts)
     for folder in sorted(path for path in content_dir.iterdir() if path.is_dir()):
         if folder.name.startswith("."):
             continue
-        reader = CourseReader(folder, label_root, image_url)
+        reader = CourseReader(folder, label_root, image_url, contacts)
         course = reader.read()
         problems.extend(reader.problems)
         if course is not None:

@@ -9,9 +9,11 @@ from markupsafe import Markup
 
 from elearn.courses.catalogue import Option, Question
 from elearn.courses.problems import Document
+from elearn.courses.quiz_rules import all_options_right
 from elearn.courses.rendering import Renderer
 
 OPTION = re.compile(r"^[-*] \[(?P<mark>[ xX])\]\s+(?P<text>.*\S)\s*$")
+OUTCOME = re.compile(r"^Outcomes?:\s*(?P<ids>.*?)\s*$")
 
 
 class Reader(Protocol):
@@ -32,6 +34,7 @@ class QuizParser:
         self.document = document
         self.reader = reader
         self.headings = 0
+        self.outcome_lines: list[tuple[int, str]] = []  # (line, outcome id) as written
 
     def parse(self) -> tuple[str, list[Question]]:
         lines = self.document.body.splitlines()
@@ -62,6 +65,7 @@ class QuizParser:
         options: list[Option] = []
         explanation: list[str] = []
         problems_before = len(self.reader.problems)
+        outcomes, body = self.outcomes(body)
         for number, raw in body:
             option = OPTION.match(raw.strip()) if not raw.startswith(" ") else None
             if option and not explanation:
@@ -92,7 +96,20 @@ class QuizParser:
             scenario_html=render("\n".join(scenario)) if "".join(scenario).strip() else Markup(""),
             options=tuple(options),
             explanation_html=render("\n".join(explanation)),
+            outcomes=outcomes,
         )
+
+    def outcomes(self, body: list[tuple[int, str]]) -> tuple[tuple[str, ...], list]:
+        """The `Outcome: id, id` line that may open a question, and the body without it."""
+        first = next((index for index, (_, raw) in enumerate(body) if raw.strip()), None)
+        if first is None or not (match := OUTCOME.match(body[first][1])):
+            return (), body
+        line = body[first][0]
+        ids = tuple(part.strip() for part in match["ids"].split(",") if part.strip())
+        if not ids:
+            self.reader.problem(self.document, line, "an 'Outcome:' line names no outcome")
+        self.outcome_lines.extend((line, outcome) for outcome in ids)
+        return ids, body[first + 1 :]
 
     def check_question(
         self, index: int, line: int, text: str, options: list[Option], explanation: list[str]
@@ -109,5 +126,7 @@ class QuizParser:
         texts = [option.text.casefold() for option in options]
         for duplicate in sorted({t for t in texts if texts.count(t) > 1}):
             problem(f"option '{duplicate}' appears more than once")
+        if all_options_right(options):
+            problem("every option is right: a 'select all' question needs a wrong option")
         if not "".join(explanation).strip():
             problem("has no explanation: add a '>' blockquote after the options")

@@ -6,6 +6,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from elearn.courses.contacts import Contact, expand_references
+
 ADMONITION_TYPES = ("note", "tip", "important", "warning", "scenario")
 
 ALLOWED_TAGS = {
@@ -47,18 +49,19 @@ ALLOWED_ATTRIBUTES = {
     **{heading: {"id"} for heading in ("h2", "h3", "h4", "h5", "h6")},
 }
 ALLOWED_CLASSES = {
-    "div": {"admonition", *ADMONITION_TYPES},
+    "div": {"admonition", "contact", *ADMONITION_TYPES},
     "p": {"admonition-title"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
 TABLE_WRAPPER = '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0">'
 
 
 class Renderer:
     """Renders the Markdown of one course; relative images point at its images/ route."""
 
-    def __init__(self, image_base_url: str) -> None:
+    def __init__(self, image_base_url: str, contacts: dict[str, Contact] | None = None) -> None:
         self.image_base_url = image_base_url.rstrip("/")
+        self.contacts = contacts or {}
         self._markdown = markdown.Markdown(
             extensions=["tables", "toc", "admonition", "sane_lists", "smarty"],
             extension_configs={
@@ -71,7 +74,8 @@ class Renderer:
 
     def render(self, text: str) -> Markup:
         self._markdown.reset()
-        html = sanitise(self._markdown.convert(text), self._rewrite_image)
+        markdown_text = expand_references(text, self.contacts)
+        html = sanitise(self._markdown.convert(markdown_text), self._rewrite_image)
         # The HTML has been through nh3's allow-list, so it may be marked safe.
         return Markup(scrollable_tables(html))  # noqa: S704  # nosec B704
 

@@ -22,7 +22,9 @@ from elearn.courses.catalogue import current_catalogue as catalogue
 from elearn.courses.forms import quiz_form
 from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
+from elearn.courses.review import course_is_due, review_due_on
 from elearn.database import writing
+from elearn.dates import london_today
 from elearn.extensions import db
 from elearn.models import QuizAttempt, utcnow
 from elearn.models.certificate import current_certificates
@@ -94,7 +96,11 @@ def course_page(course_slug: str):
     progress = None
     if current_user.is_authenticated:
         progress = course_progress(current_user.id, course, utcnow())
-    return render_template("courses/course.html", course=course, progress=progress)
+    overdue = course_is_due(course, london_today())
+    review_due = review_due_on(course.reviewed) if overdue else None
+    return render_template(
+        "courses/course.html", course=course, progress=progress, review_due=review_due
+    )
 
 
 @bp.get("/courses/<course_slug>/images/<path:filename>")

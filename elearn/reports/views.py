@@ -14,7 +14,10 @@ from flask import (
     url_for,
 )
 
+from elearn.courses.catalogue import current_catalogue
+from elearn.courses.review import due_for_review
 from elearn.csv_export import csv_response
+from elearn.dates import london_today
 from elearn.forms import choices
 from elearn.models import SECTORS
 from elearn.permissions import cst_admin_required
@@ -81,6 +84,7 @@ def index():
         chart=trend_svg(figures.trend, figures.titles, "trend"),
         month_label=month_label,
         args=request.args.to_dict(flat=False),
+        due_reviews=due_for_review(current_catalogue(), london_today()),
     )
 
 
