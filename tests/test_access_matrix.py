@@ -39,6 +39,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "courses.catalogue_page": EVERYONE,
     "courses.course_page": EVERYONE,
     "courses.course_image": EVERYONE,
+    "courses.contacts_page": EVERYONE,
     "courses.my_training": SIGNED_IN,
     "courses.module_page": SIGNED_IN,
     "courses.attempt_result": OWNER_ONLY,

@@ -348,3 +348,21 @@ def test_a_course_within_its_review_period_shows_no_notice(tmp_path, app, make, 
     admin.sign_in(make.user(admin=True))
     assert admin.get("/reports").soup.select_one(".govuk-notification-banner") is None
     assert "due for review" not in admin.get("/courses/course").text()
+
+
+def test_the_contacts_page_lists_every_contact_with_its_confirmed_date(tmp_path, app):
+    (tmp_path / "content").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "content" / "contacts.yaml").write_text(CONTACTS)
+    content = write(tmp_path, {"course.md": COURSE, "01-reading.md": MODULE})
+    page = Browser(app_on(app, tmp_path, content).test_client()).get("/contacts")
+    cards = page.soup.select(".govuk-summary-card")
+    titles = [card.select_one(".govuk-summary-card__title").get_text(strip=True) for card in cards]
+    assert titles == ["Prevent coordinator, Community Safety Team", "British Transport Police"]
+    rows = {
+        row.dt.get_text(strip=True): row.dd.get_text(" ", strip=True)
+        for row in cards[0].select(".govuk-summary-list__row")
+    }
+    assert rows["Phone"] == "020 7332 3808"
+    assert rows["Details confirmed"] == "4 December 2026"
+    assert cards[0].select_one("a[href='tel:02073323808']") is not None
+    assert "call 999" in page.text()

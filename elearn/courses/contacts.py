@@ -53,6 +53,13 @@ class Contact:
     note: str | None = None
 
     @property
+    def url_shown(self) -> str | None:
+        """The web address as people read it: no scheme, no www, no trailing slash."""
+        if not self.url:
+            return None
+        return self.url.removeprefix("https://").removeprefix("www.").rstrip("/")
+
+    @property
     def phone_href(self) -> str | None:
         if not self.phone:
             return None
@@ -137,7 +144,7 @@ def _card(contact: Contact) -> str:
         f"- Phone: [{contact.phone}]({contact.phone_href})" if contact.phone else "",
         f"- Text: {contact.text}" if contact.text else "",
         f"- Email: [{contact.email}](mailto:{contact.email})" if contact.email else "",
-        f"- Online: [{_show_url(contact.url)}]({contact.url})" if contact.url else "",
+        f"- Online: [{contact.url_shown}]({contact.url})" if contact.url else "",
         f"- Hours: {contact.hours}" if contact.hours else "",
     ]
     body = [contact.use_for, "", *[route for route in routes if route]]
@@ -153,10 +160,6 @@ def _inline(contact: Contact) -> str:
     name = f"[{contact.name}]({href})" if href else contact.name
     number = contact.phone or (f"text {contact.text}" if contact.text else None)
     return f"{name} ({number})" if number else name
-
-
-def _show_url(url: str) -> str:
-    return url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
 
 def _long_date(day: date) -> str:

@@ -103,6 +103,12 @@ def course_page(course_slug: str):
     )
 
 
+@bp.get("/contacts")
+def contacts_page():
+    """Every local contact the courses name, with when its details were last confirmed."""
+    return render_template("courses/contacts.html", contacts=catalogue().contacts.values())
+
+
 @bp.get("/courses/<course_slug>/images/<path:filename>")
 def course_image(course_slug: str, filename: str):
     course = find_course(course_slug)
