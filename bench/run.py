@@ -177,6 +177,7 @@ def measure_pages(app, people, population, results) -> None:
     pages = {
         "module page": (learner, "/courses/wrap/prevent-and-contest", 200),
         "course page": (learner, "/courses/wrap", 200),
+        "contacts page": (learner, "/contacts", 200),
         "my training": (learner, "/my-training", 200),
         "organisation progress, 5,000 members": (
             manager,

@@ -71,3 +71,9 @@ def test_my_training_and_course_pages_use_a_fixed_number_of_queries(app, browser
     counts = {path: queries(app, browser, path) for path in ("/my-training", "/courses/basics")}
     assert counts["/my-training"] <= 10, counts
     assert counts["/courses/basics"] <= 8, counts
+
+
+@pytest.mark.parametrize("path", ["/contacts", "/courses", "/courses/basics"])
+def test_content_pages_for_a_visitor_read_nothing(app, browser, path):
+    """Content is held in memory: a visitor's content pages run no query."""
+    assert queries(app, browser, path) == 0
