@@ -12,6 +12,7 @@ from elearn import create_app
 from elearn.config import PROJECT_DIR, TestConfig
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import load_catalogue
+from elearn.courses.quiz_rules import key_is_shortest
 from elearn.models import Completion, QuizAttempt
 from tests.conftest import Browser
 
@@ -83,6 +84,9 @@ def test_course_meets_the_content_standard(slug):
     scenarios = sum(question.has_scenario for question in quiz.questions)
     assert scenarios >= 0.8 * len(quiz.questions), f"{scenarios} of {len(quiz.questions)}"
     assert 3 <= sum(question.multiple for question in quiz.questions) <= 5
+    single = [question for question in quiz.questions if not question.multiple]
+    shortest = sum(key_is_shortest(question) for question in single)
+    assert shortest <= 0.4 * len(single), f"key shortest in {shortest} of {len(single)}"
     for question in quiz.questions:
         assert question.outcomes, f"{question.text!r} names no outcome"
         assert BeautifulSoup(str(question.explanation_html), "html.parser").get_text().strip()

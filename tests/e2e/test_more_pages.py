@@ -11,6 +11,8 @@ VISITOR_PAGES = [
     "/courses",
     "/courses/hate-crime",
     "/courses/facing-facts",
+    "/courses/counter-terrorism-awareness",
+    "/contacts",
     "/sign-in",
     "/reset-password",
     "/join",
@@ -40,6 +42,28 @@ def test_visitor_pages(server, page, accessibility):
     for path in VISITOR_PAGES:
         page.goto(base + path)
         accessibility.check(page)
+
+
+def test_every_module_of_every_course_as_a_learner(server, page, accessibility):
+    """Each shipped course read in order, every module and quiz page checked at both widths."""
+    from sqlalchemy.orm import Session
+
+    from elearn.courses.catalogue import current_catalogue
+    from elearn.extensions import db
+    from tests.conftest import Factory
+
+    app, base = server
+    with app.app_context(), Session(db.engine) as session:
+        courses = list(current_catalogue())
+        Factory(session).user("reader@journey.example", password=PASSWORD)
+    sign_in(page, base, "reader@journey.example")
+    for course in courses:
+        page.goto(f"{base}/courses/{course.slug}")
+        accessibility.check(page)
+        for module in course.modules:
+            page.goto(f"{base}/courses/{course.slug}/{module.slug}")
+            assert page.locator("h1").inner_text() == module.title
+            accessibility.check(page)
 
 
 def test_signed_in_pages(server, page, accessibility):
