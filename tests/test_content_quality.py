@@ -187,6 +187,7 @@ cst-prevent:
   email: prevent@example.gov.uk
   url: https://www.cityoflondon.gov.uk/prevent
   note: Referrals go to the person's home borough.
+  topic: Prevent
   confirmed: 2026-12-04
   source: https://www.cityoflondon.gov.uk/prevent
 
@@ -268,7 +269,7 @@ def test_each_contact_problem_is_reported_with_its_line(tmp_path, change, expect
     with pytest.raises(ContentInvalid) as error:
         with_contacts(tmp_path, "Text.", contacts)
     found = [str(p) for p in error.value.problems]
-    assert len(found) == 1 and found[0].startswith("content/contacts.yaml:12: "), found
+    assert len(found) == 1 and found[0].startswith("content/contacts.yaml:13: "), found
     assert expected in found[0]
 
 
@@ -365,4 +366,7 @@ def test_the_contacts_page_lists_every_contact_with_its_confirmed_date(tmp_path,
     assert rows["Phone"] == "020 7332 3808"
     assert rows["Details confirmed"] == "4 December 2026"
     assert cards[0].select_one("a[href='tel:02073323808']") is not None
+    headings = [h2.get_text() for h2 in page.soup.select("main h2.govuk-heading-m")]
+    assert headings == ["Prevent", "Other contacts"]
+    assert [a["href"] for a in page.soup.select("nav a")][-2:] == ["#topic-1", "#topic-2"]
     assert "call 999" in page.text()

@@ -32,6 +32,7 @@ FIELDS = {
     "url": "an https:// web address",
     "hours": "opening hours",
     "note": "a note",
+    "topic": "the heading it is listed under on the contacts page",
     "confirmed": "the date the details were last confirmed",
     "source": "the https:// page they were confirmed against",
 }
@@ -51,6 +52,7 @@ class Contact:
     url: str | None = None
     hours: str | None = None
     note: str | None = None
+    topic: str | None = None
 
     @property
     def url_shown(self) -> str | None:
@@ -117,6 +119,14 @@ def contact_problems(key: object, entry: object) -> list[str]:
     if not any(entry.get(route) for route in ROUTES):
         problems.append("needs at least one way to reach it: phone, text, email or url")
     return problems
+
+
+def by_topic(contacts: dict[str, Contact]) -> dict[str, list[Contact]]:
+    """The contacts under their topics, each topic where its first contact is in the file."""
+    topics: dict[str, list[Contact]] = {}
+    for contact in contacts.values():
+        topics.setdefault(contact.topic or "Other contacts", []).append(contact)
+    return topics
 
 
 def expand_references(text: str, contacts: dict[str, Contact]) -> str:

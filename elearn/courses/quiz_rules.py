@@ -21,6 +21,13 @@ def key_is_longest(question: Question) -> bool:
     return bool(right and wrong) and max(right) >= max(wrong)
 
 
+def key_is_shortest(question: Question) -> bool:
+    """The right option is no longer than any wrong one: the same habit turned round."""
+    right = [_length(option.text) for option in question.options if option.right]
+    wrong = [_length(option.text) for option in question.options if not option.right]
+    return bool(right and wrong) and min(right) <= min(wrong)
+
+
 def longest_key_problem(questions: list[Question]) -> str | None:
     """Refuse a quiz whose right option is the longest in too many single-answer questions."""
     single = [(number, q) for number, q in enumerate(questions, 1) if not q.multiple]

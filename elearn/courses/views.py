@@ -19,6 +19,7 @@ from sqlalchemy import select
 from elearn.courses import operations
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.catalogue import current_catalogue as catalogue
+from elearn.courses.contacts import by_topic
 from elearn.courses.forms import quiz_form
 from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
@@ -106,7 +107,7 @@ def course_page(course_slug: str):
 @bp.get("/contacts")
 def contacts_page():
     """Every local contact the courses name, with when its details were last confirmed."""
-    return render_template("courses/contacts.html", contacts=catalogue().contacts.values())
+    return render_template("courses/contacts.html", topics=by_topic(catalogue().contacts))
 
 
 @bp.get("/courses/<course_slug>/images/<path:filename>")
