@@ -1,8 +1,9 @@
 """Pages that belong to no domain: the start page."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template
 from flask_login import current_user
 
+from elearn.auth.landing import landing_url
 from elearn.courses.catalogue import current_catalogue as catalogue
 
 bp = Blueprint("pages", __name__)
@@ -11,7 +12,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        return redirect(url_for("courses.my_training"))
+        return redirect(landing_url(current_user))
     return render_template("pages/home.html", courses=list(catalogue()))
 
 

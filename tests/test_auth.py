@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from elearn.config import Config
 from elearn.models import AuditEvent, Membership, Organisation, User
-from tests.conftest import PASSWORD, Page
+from tests.conftest import PASSWORD, Browser, Page
 
 
 def mails(app) -> list[email.message.Message]:
@@ -290,3 +290,26 @@ def test_production_refuses_settings_that_would_fail_quietly(monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     monkeypatch.setenv("ELEARN_BASE_URL", "https://elearn.example")
     Config().check()
+
+
+def test_each_role_lands_where_its_work_is(app, make):
+    """A learner on My training, a manager on their organisation, CST on its admin pages."""
+    org = make.organisation()
+    people = {
+        "/my-training": make.user(),
+        "/organisations/": make.user(org=org, role="manager"),
+        "/admin/organisations": make.user(admin=True),
+    }
+    for landing, person in people.items():
+        browser = Browser(app.test_client())
+        browser.get("/sign-in")
+        page = browser.post("/sign-in", {"email": person.email, "password": PASSWORD})
+        assert page.response.headers["Location"] == landing
+        assert browser.get("/", status=302).response.headers["Location"] == landing
+        assert browser.get("/sign-in", status=302).response.headers["Location"] == landing
+    browser = Browser(app.test_client())
+    browser.get("/sign-in")
+    page = browser.post(
+        "/sign-in?next=/courses", {"email": people["/my-training"].email, "password": PASSWORD}
+    )
+    assert page.response.headers["Location"] == "/courses", "next= still wins"

@@ -116,7 +116,9 @@ def test_two_step_sign_in(app, browser, make, session):
     ], "the code that turned two-step sign-in on is spent"
     next_code = pyotp.TOTP(secret).at(time.time() + 30)  # accepted for a clock running fast
     page = browser.post("/sign-in/code", {"code": next_code})
-    assert page.response.headers["Location"] == "/my-training"
+    assert page.response.headers["Location"] == "/organisations/", (
+        "a manager lands on their organisation"
+    )
     assert browser.get("/my-training").h1 == "My training"
     browser.sign_out()
 

@@ -31,6 +31,7 @@ from elearn.auth.forms import (
     ResetRequestForm,
     SignInForm,
 )
+from elearn.auth.landing import landing_url
 from elearn.extensions import db, limiter, login_manager
 from elearn.links import site_url
 from elearn.mail import send_mail_or_log
@@ -59,13 +60,13 @@ def load_user(session_id: str) -> User | None:
     return row.User
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (open redirect)."""
+def safe_next(target: str | None, user: User) -> str:
+    """Only a path on this site (never another host: open redirect), else where they land."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("courses.my_training")
+    return landing_url(user)
 
 
 @bp.before_app_request
@@ -89,7 +90,7 @@ def require_two_factor_for_admins():
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("courses.my_training"))
+        return redirect(landing_url(current_user))
     form = SignInForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
@@ -99,7 +100,7 @@ def sign_in():
             session["two_factor"] = {"user": user.get_id(), "next": request.args.get("next")}
             return redirect(url_for(".two_factor_code"))
         if user is not None:
-            target = safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"), user)
             start_session(user)
             audit.record("signed_in", user, actor_id=user.id)
             db.session.commit()
@@ -120,7 +121,7 @@ def two_factor_code():
     if form.validate_on_submit():
         problem = two_factor.redeem(user, form.code.data)
         if problem is None:
-            target = safe_next(pending.get("next"))
+            target = safe_next(pending.get("next"), user)
             start_session(user)
             audit.record("signed_in", user, {"two_factor": True}, actor_id=user.id)
             db.session.commit()
