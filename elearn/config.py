@@ -98,6 +98,9 @@ class Config:
         self.REPORT_STALE_SECONDS = int(env.get("ELEARN_REPORT_STALE_SECONDS", "900"))
         self.REQUIRE_2FA_FOR_ADMINS = _flag("ELEARN_REQUIRE_2FA_FOR_ADMINS", False)
         self.RETENTION_MONTHS = int(env.get("ELEARN_RETENTION_MONTHS", "24"))
+        # A failed quiz shows which answers were wrong, not the right ones, until the learner
+        # passes or has failed this many times (0: only once passed).
+        self.QUIZ_ANSWERS_AFTER = int(env.get("ELEARN_QUIZ_ANSWERS_AFTER", "3"))
 
     def check(self) -> None:
         """Refuse settings that are unsafe in production."""

@@ -152,13 +152,36 @@ def test_a_question_naming_an_unknown_outcome_is_refused(tmp_path):
     assert found == ["content/course/02-quiz.md:6: unknown outcome 'sopt' (not in course.md)"]
 
 
-def test_outcome_ids_must_be_slugs_with_text(tmp_path):
-    bad = OUTCOMES.replace("  share: share it", "  Share It: ''")
-    found = problems(
-        tmp_path, {"course.md": bad, "02-quiz.md": quiz(*numbered([SHORT_KEY], "Outcome: spot"))}
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        ("  Share It: share it", "course.md:11: outcome id 'Share It' must be lowercase"),
+        ("  share: ''", "course.md:11: outcome 'share' needs the text of what a learner"),
+        (
+            "  share:\n    text: share it\n    module: no-such",
+            "outcome 'share': no module 'no-such'",
+        ),
+        ("  share:\n    text: share it\n    modules: [reading]", "unknown key 'modules'"),
+        ("  share:\n    module: reading", "outcome 'share' needs the text"),
+    ],
+)
+def test_each_outcome_problem_is_reported(tmp_path, outcome, expected):
+    bad = OUTCOMES.replace("  share: share it", outcome)
+    questions = numbered([SHORT_KEY], "Outcome: spot, share")
+    found = problems(tmp_path, {"course.md": bad, "02-quiz.md": quiz(*questions)})
+    assert any(expected in problem for problem in found), found
+
+
+def test_an_outcome_names_the_modules_that_teach_it(tmp_path):
+    taught = OUTCOMES.replace(
+        "  share: share it", "  share:\n    text: share it\n    module: [reading, quiz]"
     )
-    assert "content/course/course.md:11: outcome id 'Share It' must be lowercase" in found[0]
-    assert "outcome 'Share It' needs the text of what a learner can then do" in found[1]
+    questions = numbered([SHORT_KEY], "Outcome: spot, share")
+    course = load(tmp_path, {"course.md": taught, "02-quiz.md": quiz(*questions)}).get("course")
+    assert [(o.id, o.text, o.modules) for o in course.outcomes] == [
+        ("spot", "spot a concern", ()),
+        ("share", "share it", ("reading", "quiz")),
+    ]
 
 
 def test_course_page_lists_what_you_will_learn(tmp_path, app):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from elearn.models import Completion, ModuleView, QuizAttempt, utcnow
+from elearn.models import Certificate, Completion, ModuleView, QuizAttempt, utcnow
 
 COURSE = "/courses/basics"
 
@@ -150,13 +150,14 @@ def test_fail_then_pass_records_completion_with_version_and_expiry(browser, make
     page = browser.get(result.response.headers["Location"])
     assert page.h1 == "Your result: not passed yet"
     assert "You scored 0% (0 of 2 right)" in page.text()
-    assert "It is blue because of Rayleigh scattering." in page.text()
-    wrong = page.soup.select(".app-answers__item--wrong")
-    assert [" ".join(li.get_text().split()) for li in wrong] == ["Your answer, not right: Green"]
-    missed = {
-        " ".join(li.get_text().split()) for li in page.soup.select(".app-answers__item--missed")
-    }
-    assert missed == {"Right answer, not chosen: Blue", "Right answer, not chosen: Pear"}
+    # Which answers were wrong, but not the right ones: the retry must not be trivial.
+    assert "Rayleigh scattering" not in page.text() and "Blue" not in page.text()
+    assert not page.soup.select(".app-answers__item--missed")
+    assert not page.soup.select(".app-answers__item--wrong, .app-answers__item--right")
+    chosen = [" ".join(li.get_text().split()) for li in page.soup.select(".app-answers__item")]
+    assert chosen == ["Your answer: Green", "Your answer: Apple"]
+    assert "every right option must be chosen, and no wrong one" in page.text()
+    assert "shown once you pass, or after 3 attempts that do not pass" in page.text()
     assert session.scalar(select(func.count()).select_from(Completion)) == 0
 
     page, action = open_quiz(browser)
@@ -164,6 +165,12 @@ def test_fail_then_pass_records_completion_with_version_and_expiry(browser, make
     page = browser.get(result.response.headers["Location"])
     assert page.h1 == "Your result: you passed"
     assert "You have completed Basics of safeguarding" in page.text()
+    assert "It is blue because of Rayleigh scattering." in page.text(), "explanations once passed"
+    [certificate] = session.scalars(select(Certificate)).all()
+    [download] = [a for a in page.soup.select("a.govuk-button") if "certificate" in a.get_text()]
+    assert download.get_text(strip=True) == "Download your certificate (PDF)"
+    assert download["href"] == f"/certificates/{certificate.code}.pdf"
+    assert browser.client.get(download["href"]).mimetype == "application/pdf"
 
     completion = session.scalars(select(Completion)).one()
     assert completion.user_id == learner.id
@@ -178,6 +185,24 @@ def test_fail_then_pass_records_completion_with_version_and_expiry(browser, make
     page = browser.get("/my-training")
     assert page.soup.select_one(".govuk-tag").get_text(strip=True) == "Completed"
     assert "3 of 3 parts done" in page.text()
+
+
+def test_the_right_answers_are_shown_after_the_attempts_cst_sets(app, browser, make):
+    browser.sign_in(make.user())
+    read_modules(browser)
+    for attempt in (1, 2, 3):
+        page, action = open_quiz(browser)
+        result = browser.post(action, answer(page, right=False))
+        location = result.response.headers["Location"]
+        page = browser.get(location)
+        shown = "Rayleigh scattering" in page.text()
+        assert shown is (attempt == 3), f"attempt {attempt}"
+    assert page.soup.select(".app-answers__item--missed")
+    app.config["QUIZ_ANSWERS_AFTER"] = 0  # only once passed
+    try:
+        assert "Rayleigh scattering" not in browser.get(location).text()
+    finally:
+        app.config["QUIZ_ANSWERS_AFTER"] = 3
 
 
 def test_attempt_is_stored_with_snapshot_of_questions_options_and_answers(browser, make, session):

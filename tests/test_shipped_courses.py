@@ -78,6 +78,7 @@ def test_course_meets_the_content_standard(slug):
     assert course.pass_mark == 80
     assert course.sources and course.reviewed is not None
     assert course.owner and course.outcomes
+    assert all(outcome.modules for outcome in course.outcomes), "each outcome names its module"
     [quiz] = course.quizzes
     assert quiz is course.modules[-1], "the quiz comes last"
     assert len(quiz.questions) >= 12
@@ -137,3 +138,35 @@ def test_course_images_exist_and_have_alt_text(slug):
         if image["src"].endswith(".svg"):
             svg = (folder / image["src"]).read_text()
             assert "viewBox" in svg and "<script" not in svg
+
+
+def test_a_failed_quiz_points_each_wrong_answer_at_the_module_that_teaches_it(
+    shipped_app, make, session
+):
+    with shipped_app.app_context():
+        course = current_catalogue().get("wrap")
+    learner = make.user()
+    browser = Browser(shipped_app.test_client())
+    browser.sign_in(learner)
+    for module in course.modules:
+        page = browser.get(f"/courses/wrap/{module.slug}")
+    form = page.soup.find("form", action=lambda a: a and "/attempts/" in a)
+    attempt = session.scalar(
+        select(QuizAttempt).where(QuizAttempt.public_id == form["action"].split("/")[-1])
+    )
+    wrong = {
+        q["id"]: [next(o["key"] for o in q["options"] if not o["right"])] for q in attempt.questions
+    }
+    result = browser.post(form["action"], wrong)
+    page = browser.get(result.response.headers["Location"])
+    assert page.h1 == "Your result: not passed yet"
+    teaching = {outcome.id: outcome.modules for outcome in course.outcomes}
+    blocks = page.soup.select("section.app-answer-block")
+    assert len(blocks) == len(course.quizzes[0].questions)
+    for block, question in zip(blocks, course.quizzes[0].questions, strict=True):
+        links = [a["href"] for a in block.select("a") if "Read again" in a.parent.get_text()]
+        expected = dict.fromkeys(
+            f"/courses/wrap/{slug}" for outcome in question.outcomes for slug in teaching[outcome]
+        )
+        assert links == list(expected), question.text
+        assert not block.select(".app-answers__item--missed")

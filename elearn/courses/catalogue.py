@@ -50,6 +50,7 @@ class Outcome:
 
     id: str
     text: str
+    modules: tuple[str, ...] = ()  # the slugs of the modules that teach it
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from pathlib import Path
 import yaml
 from markupsafe import Markup
 
-from elearn.courses.catalogue import Catalogue, Course, Module, Outcome, Question, Source
+from elearn.courses.catalogue import Catalogue, Course, Module, Question, Source
 from elearn.courses.contacts import CONTACTS_FILE, Contact, load_contacts, unknown_references
+from elearn.courses.outcomes import read_outcome
 from elearn.courses.problems import ContentInvalid, Document, Problem
 from elearn.courses.quiz_parser import QuizParser
 from elearn.courses.quiz_rules import longest_key_problem
@@ -103,7 +104,7 @@ class CourseReader:
         overview = self.render(document)
         if not modules:
             self.problem(course_file, 1, "course has no modules (files named like 01-slug.md)")
-        self.check_outcomes_tested(document, meta)
+        outcomes = self.read_outcomes(document, meta, {module.slug for module in modules})
         if self.problems:
             return None
         return Course(
@@ -117,7 +118,7 @@ class CourseReader:
             audience=tuple(meta.get("audience") or ()),
             reviewed=meta["reviewed"],
             sources=self.sources(meta),
-            outcomes=tuple(Outcome(*item) for item in (meta.get("outcomes") or {}).items()),
+            outcomes=outcomes,
             owner=meta.get("owner"),
             overview_html=overview,
             modules=tuple(modules),
@@ -279,18 +280,17 @@ class CourseReader:
             problem = source_problem(source)
             if problem:
                 bad("sources", f"source {number}: {problem}")
-        for key, text in (meta.get("outcomes") or {}).items():
-            line = self.item_line(document, "outcomes", key)
-            if not isinstance(key, str) or not SLUG.match(key):
-                message = f"outcome id '{key}' must be lowercase letters, digits, hyphens"
-                self.problem(document, line, message)
-            if not isinstance(text, str) or not text.strip():
-                message = f"outcome '{key}' needs the text of what a learner can then do"
-                self.problem(document, line, message)
 
-    def check_outcomes_tested(self, document: Document, meta: dict) -> None:
-        """Each question's outcomes exist, and each of the course's outcomes is tested."""
+    def read_outcomes(self, document: Document, meta: dict, modules: set[str]) -> tuple:
+        """The course's outcomes; each question's exist, and each outcome is tested."""
         declared = meta.get("outcomes") or {}
+        outcomes = []
+        for key, value in declared.items():
+            outcome, problems = read_outcome(key, value, modules)
+            for problem in problems:
+                self.problem(document, self.item_line(document, "outcomes", key), problem)
+            if outcome is not None:
+                outcomes.append(outcome)
         for quiz, line, outcome in self.outcome_lines:
             if outcome not in declared:
                 self.problem(quiz, line, f"unknown outcome '{outcome}' (not in course.md)")
@@ -302,6 +302,7 @@ class CourseReader:
                     self.item_line(document, "outcomes", outcome),
                     f"outcome '{outcome}' is not tested: name it on a question's 'Outcome:' line",
                 )
+        return tuple(outcomes)
 
     def sources(self, meta: dict) -> tuple[Source, ...]:
         return tuple(Source(item["title"], item.get("url")) for item in meta["sources"])

@@ -20,6 +20,7 @@ from elearn.courses import operations
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.catalogue import current_catalogue as catalogue
 from elearn.courses.contacts import by_topic
+from elearn.courses.feedback import attempt_feedback
 from elearn.courses.forms import quiz_form
 from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
@@ -206,12 +207,18 @@ def attempt_result(course_slug: str, module_slug: str, public_id: str):
     if not attempt.is_submitted:
         return redirect(url_for(".module_page", course_slug=course.slug, module_slug=module.slug))
     progress = course_progress(current_user.id, course, utcnow())
-    _, following = course.neighbours(module)
+    feedback = attempt_feedback(
+        attempt, course, module, current_app.config["QUIZ_ANSWERS_AFTER"]
+    )
+    certificate = None
+    if attempt.passed and progress.completion is not None:
+        certificate = current_certificates(current_user.id, utcnow()).get(course.slug)
     return render_template(
         "courses/result.html",
         course=course,
         module=module,
         attempt=attempt,
         progress=progress,
-        following=following,
+        feedback=feedback,
+        certificate=certificate,
     )
