@@ -2,7 +2,9 @@
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import DateField, IntegerField, SelectChoice
+from wtforms import Form as PlainForm
 
 EXPIRED_MESSAGE = (
     "This page had been open too long, so nothing was saved. "
@@ -10,7 +12,26 @@ EXPIRED_MESSAGE = (
 )
 
 
-class Form(FlaskForm):
+class ErrorSummary:
+    """The error summary base.html shows for any form: the first error of each field,
+    linked to it, or every error of the fields named in `list_every_error`."""
+
+    list_every_error: tuple[str, ...] = ()
+
+    def error_list(self) -> list[dict]:
+        items = []
+        for field in self:
+            shown = field.errors if field.name in self.list_every_error else field.errors[:1]
+            items += [{"text": error, "href": f"#{field.id}"} for error in shown]
+        return items
+
+
+class QueryForm(ErrorSummary, PlainForm):
+    """A GET form (a search, filters, a code to look up): it changes nothing, so it has
+    no CSRF token, and shows its errors like every other form."""
+
+
+class Form(ErrorSummary, FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if not valid and self.meta.csrf and self.csrf_token.errors:
@@ -21,23 +42,46 @@ class Form(FlaskForm):
     def expired(self) -> bool:
         return bool(g.get("csrf_failed"))
 
-    list_every_error: tuple[str, ...] = ()
-
-    def error_list(self) -> list[dict]:
-        """The error summary: the first error of each field, linked to it, or every error of
-        the fields named in `list_every_error` (an import's problems, line by line)."""
-        items = []
-        for field in self:
-            shown = field.errors if field.name in self.list_every_error else field.errors[:1]
-            items += [{"text": error, "href": f"#{field.id}"} for error in shown]
-        return items
-
 
 def problems_as_errors(problems: list[str]) -> list[str]:
     """A field's errors for a list of problems: a count the field shows, then each one."""
     if len(problems) == 1:
         return problems
     return [f"There are {len(problems)} problems: fix them all, then try again", *problems]
+
+
+class GovEmailInput(GovTextInput):
+    """An email address field: phones show their email keyboard, browsers can autofill."""
+
+    input_type = "email"
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed as people write it ("1,200" too), with a message in our words.
+
+    WTForms' own "Not a valid integer value." never reaches people.
+    """
+
+    def __init__(self, label: str, message: str, **kwargs) -> None:
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip().replace(",", "")
+        if not text:
+            self.data = None
+            return
+        self.data = int(text) if text.isascii() and text.lstrip("-").isdigit() else None
+        if self.data is None:
+            raise ValueError(self.message)
+
+    def __call__(self, **kwargs):
+        params = kwargs.setdefault("params", {})
+        params.setdefault("inputmode", "numeric")
+        params.setdefault("spellcheck", False)
+        return super().__call__(**kwargs)
 
 
 class DayMonthYearField(DateField):

@@ -313,3 +313,13 @@ def test_each_role_lands_where_its_work_is(app, make):
         "/sign-in?next=/courses", {"email": people["/my-training"].email, "password": PASSWORD}
     )
     assert page.response.headers["Location"] == "/courses", "next= still wins"
+
+
+def test_the_sign_in_page_shows_a_newcomer_how_to_get_an_account(browser):
+    page = browser.get("/sign-in")
+    links = {a.get_text(): a["href"] for a in page.soup.select("main a.govuk-link")}
+    assert links["Join with a code"] == "/join"
+    assert links["Create an account"] == "/create-account"
+    assert links["Register your organisation"] == "/organisations/register"
+    for href in ("/join", "/create-account", "/organisations/register"):
+        assert browser.get(href).h1

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from elearn.certificates.codes import ALPHABET, display_code, new_code
 from elearn.dates import add_months
 from elearn.models import AuditEvent, Certificate, Completion, utcnow
+from tests.conftest import Page
 from tests.test_journey import answer, open_quiz, read_modules
 
 
@@ -593,3 +594,23 @@ def test_refresher_due_then_retaking_issues_a_new_certificate_and_keeps_history(
     )
     rows = browser.get("/certificates").soup.select("tbody tr")
     assert len(rows) == 2, "every earlier certificate stays in the history"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?code=", "?code=&x=1", "?x=1", "?code=%00", "?code=---", "?code=%E2%80%8B", "?code=a&code=b"],
+)
+def test_the_verify_page_answers_odd_input_with_a_normal_page(browser, query):
+    response = browser.client.get("/verify" + query)
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 200:
+        page = Page(response)
+        page.check()
+        if "code=" in query:
+            assert page.error_summary() == [
+                "Enter the verification code"
+                if query.startswith("?code=&") or query == "?code="
+                else "Enter the verification code: letters and numbers"
+            ]
+    else:
+        assert browser.client.get(response.headers["Location"]).status_code in (200, 404)

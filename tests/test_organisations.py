@@ -446,3 +446,21 @@ def test_join_code_and_invitation_pages_are_rate_limited(browser, session):
     assert statuses == [200] * 10 + [429]
     statuses = [browser.client.get(f"/invitations/guess{n}").status_code for n in range(11)]
     assert statuses == [404] * 10 + [429]
+
+
+def test_numbers_and_emails_are_asked_for_as_people_write_them(browser, session):
+    page = browser.get("/organisations/register")
+    assert page.soup.select_one("input#contact_email")["type"] == "email"
+    assert page.soup.select_one("input#headcount")["inputmode"] == "numeric"
+    assert browser.get("/sign-in").soup.select_one("input#email")["type"] == "email"
+    for typed in ("about forty", "4.5", "٤٠", "\x00"):
+        page = browser.post(
+            "/organisations/register", {**REGISTRATION, "headcount": typed}, status=200
+        )
+        assert page.error_summary() == [
+            "Enter how many people work, study or volunteer there as a whole number, like 250"
+        ], typed
+        assert "Not a valid integer" not in page.text()
+    assert session.scalar(select(func.count()).select_from(Organisation)) == 0
+    browser.post("/organisations/register", {**REGISTRATION, "headcount": " 1,200 "}, status=200)
+    assert session.scalar(select(Organisation.headcount)) == 1200

@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from elearn.auth.passwords import NotCommon
-from elearn.forms import Form
+from elearn.forms import Form, GovEmailInput
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -14,7 +14,7 @@ MAX_PASSWORD_LENGTH = 128
 def email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
-        widget=GovTextInput(),
+        widget=GovEmailInput(),
         validators=[
             InputRequired(message="Enter your email address"),
             Email(

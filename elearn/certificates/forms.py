@@ -11,16 +11,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Form as PlainForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from elearn.forms import DayMonthYearField, Form
+from elearn.certificates.codes import normalise_code
+from elearn.forms import DayMonthYearField, Form, QueryForm
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 
 
-class VerifyForm(PlainForm):
+class VerifyForm(QueryForm):
     """A GET form: looking a code up changes nothing, so it needs no CSRF token."""
 
     code = StringField(
@@ -31,6 +31,10 @@ class VerifyForm(PlainForm):
         validators=[InputRequired(message="Enter the verification code")],
     )
     submit = SubmitField("Check certificate", widget=GovSubmitInput())
+
+    def validate_code(self, field: StringField) -> None:
+        if not normalise_code(field.data or ""):
+            raise ValidationError("Enter the verification code: letters and numbers")
 
 
 class RevokeForm(Form):

@@ -12,10 +12,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Form as PlainForm
 from wtforms import (
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -25,7 +23,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from elearn.auth.forms import confirm_field, email_field, new_password_field
-from elearn.forms import DayMonthYearField, Form, choices
+from elearn.forms import DayMonthYearField, Form, QueryForm, WholeNumberField, choices
 from elearn.models import SECTORS
 from elearn.organisations.importer import MAX_BYTES
 
@@ -42,9 +40,10 @@ def name_field(label: str = "Full name", hint: str | None = None) -> StringField
     )
 
 
-def headcount_field() -> IntegerField:
-    return IntegerField(
+def headcount_field() -> WholeNumberField:
+    return WholeNumberField(
         "How many people work, study or volunteer there?",
+        "Enter how many people work, study or volunteer there as a whole number, like 250",
         widget=GovTextInput(),
         description="An estimate is fine. CST compares it with how many people are trained.",
         validators=[
@@ -203,8 +202,9 @@ class OrganisationForm(Form):
         widget=GovSelect(),
         validators=[InputRequired(message="Select a sector")],
     )
-    headcount = IntegerField(
+    headcount = WholeNumberField(
         "Headcount",
+        "Enter the headcount as a whole number, like 250",
         widget=GovTextInput(),
         validators=[
             Optional(),
@@ -253,7 +253,7 @@ class EraseForm(Form):
     submit = SubmitField("Erase their personal data", widget=GovSubmitInput())
 
 
-class ProgressFilterForm(PlainForm):
+class ProgressFilterForm(QueryForm):
     """The members' progress filters: a GET form, as reading changes nothing."""
 
     team = SelectField("Team", widget=GovSelect(), validate_choice=False)

@@ -8,13 +8,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import Form, IntegerField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
-from elearn.forms import DayMonthYearField
+from elearn.forms import DayMonthYearField, QueryForm, WholeNumberField
 
 
-class ReportFilterForm(Form):
+class ReportFilterForm(QueryForm):
     start = DayMonthYearField(
         "From", message="Enter a real start date", widget=GovDateInput(), validators=[Optional()]
     )
@@ -22,8 +22,9 @@ class ReportFilterForm(Form):
         "To", message="Enter a real end date", widget=GovDateInput(), validators=[Optional()]
     )
     course = SelectField("Course", widget=GovSelect(), validate_choice=False)
-    threshold = IntegerField(
+    threshold = WholeNumberField(
         "Gaps below (%)",
+        "Enter the percentage as a whole number from 1 to 100",
         widget=GovTextInput(),
         default=50,
         validators=[
@@ -32,6 +33,3 @@ class ReportFilterForm(Form):
         ],
     )
     submit = SubmitField("Show figures", widget=GovSubmitInput())
-
-    def error_list(self) -> list[dict]:
-        return [{"text": field.errors[0], "href": f"#{field.id}"} for field in self if field.errors]
