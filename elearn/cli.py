@@ -12,6 +12,7 @@ from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
 from elearn.courses.review import REVIEW_MONTHS, due_for_review
 from elearn.dates import london_today
+from elearn.filters import counted
 
 content_group = AppGroup("content", help="Course content in content/.")
 
@@ -37,8 +38,9 @@ def content_check(path: Path | None, due: bool):
     modules = sum(len(course.modules) for course in catalogue)
     questions = sum(len(m.questions) for course in catalogue for m in course.modules)
     click.echo(
-        f"Content is valid: {len(catalogue)} courses, {modules} modules, "
-        f"{questions} quiz questions."
+        f"Content is valid: {counted(len(catalogue), 'course', 'courses')}, "
+        f"{counted(modules, 'module', 'modules')}, "
+        f"{counted(questions, 'quiz question', 'quiz questions')}."
     )
     for course in catalogue:
         click.echo(f"  {course.slug} (version {course.version}): {course.title}")
@@ -127,7 +129,7 @@ def send_invitations_command():
 
     outcome = send_waiting()
     refused = f" The mail server refused {outcome.refused}." if outcome.refused else ""
-    click.echo(f"Sent {outcome.sent} invitations.{refused}")
+    click.echo(f"Sent {counted(outcome.sent, 'invitation', 'invitations')}.{refused}")
 
 
 report_group = AppGroup("report", help="Training coverage reports for CST.")
@@ -226,7 +228,8 @@ def retention_apply(dry_run: bool):
     if not dry_run:
         db.session.commit()
     verb = "Would erase" if dry_run else "Erased"
-    click.echo(f"{verb} {len(people)} people who left more than {months} months ago.")
+    erased = counted(len(people), "person", "people")
+    click.echo(f"{verb} {erased} who left more than {months} months ago.")
     if not dry_run:
         forgotten = forget_old_archives()
         click.echo(f"Deleted {forgotten} certificate zips over a day old.")

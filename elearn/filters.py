@@ -1,4 +1,7 @@
-"""Template filters: dates shown in Europe/London."""
+"""How values are shown to people: dates in Europe/London, numbers, counts of things.
+
+Each is a template filter and a plain function for messages built in Python.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,13 @@ def number(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """'1 person', '2 people', '1,200 invitations': a count with the right word."""
+    return f"1 {one}" if count == 1 else f"{count:,} {many}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(counted, "counted")
     app.add_template_filter(number, "number")
     app.add_template_filter(london_date, "date")
     app.add_template_filter(london_datetime, "datetime")

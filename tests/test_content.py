@@ -318,7 +318,7 @@ def test_content_check_command_lists_problems_and_exits_non_zero(app, tmp_path):
 def test_content_check_command_passes_on_valid_content(app):
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-    assert "Content is valid: 1 courses, 3 modules, 2 quiz questions." in result.output
+    assert "Content is valid: 1 course, 3 modules, 2 quiz questions." in result.output
     result = app.test_cli_runner().invoke(args=["content", "check", str(PROJECT_DIR / "content")])
     assert result.exit_code == 0, result.output
     assert "wrap (version" in result.output

@@ -216,3 +216,15 @@ def test_send_again_wins_over_a_sender_that_claimed_it_after_the_page_loaded(
         operations.resend_invitation(seen)
         db.session.commit()
         assert send_waiting(org.id, only=invitation_id).sent == 1, "sent, with a live link"
+
+
+def test_the_counts_after_sending_speak_plainly(browser, make):
+    org, manager = manager_of(make)
+    make.user("already@example.com", org=org)
+    browser.sign_in(manager)
+    invite(browser, org, "new@example.com\nalready@example.com")
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "1 invitation sent. 1 person was already a member." in page.text()
+    invite(browser, org, "other@example.com")
+    page = browser.get(f"/organisations/{org.id}/invitations")
+    assert "1 invitation sent." in page.text() and "already" not in page.text()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import email
 import re
 import threading
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from elearn.models import (
+    WHOLE_ORGANISATION,
+    Assignment,
     AuditEvent,
     Invitation,
     Membership,
@@ -73,9 +76,18 @@ def test_business_registers_cst_approves_and_contact_becomes_manager(
     session.refresh(organisation)
     assert organisation.status == "approved"
 
-    link = link_in(mail_to(app, "priya@cheapside.example"), "/invitations/")
+    approval = mail_to(app, "priya@cheapside.example")
+    assert approval["Subject"] == "Cheapside Coffee Ltd is approved: set up your account"
+    body = approval.get_payload(decode=True).decode()
+    assert "has approved Cheapside Coffee Ltd's registration" in body
+    assert "You will manage its training." in body and "checklist" in body
+    assert "invited you to take community safety training" not in body
+    link = link_in(approval, "/invitations/")
     page = browser.get(link)
     assert page.h1 == "Join Cheapside Coffee Ltd"
+    assert "You are invited to manage Cheapside Coffee Ltd's community safety training" in (
+        page.text()
+    )
     assert page.soup.find("input", {"name": "full_name"})["value"] == "Priya Shah"
     browser.post(link, {"full_name": "Priya Shah", "password": PASSWORD, "confirm": PASSWORD})
     priya = session.scalar(select(User).where(User.email == "priya@cheapside.example"))
@@ -464,3 +476,67 @@ def test_numbers_and_emails_are_asked_for_as_people_write_them(browser, session)
     assert session.scalar(select(func.count()).select_from(Organisation)) == 0
     browser.post("/organisations/register", {**REGISTRATION, "headcount": " 1,200 "}, status=200)
     assert session.scalar(select(Organisation.headcount)) == 1200
+
+
+def test_a_new_manager_lands_on_a_checklist_that_goes_once_done(app, browser, make, session):
+    org, manager = manager_of(make)
+    browser.sign_in(manager)
+    landing = browser.get("/", status=302).response.headers["Location"]
+    page = browser.get(browser.get(landing, status=302).response.headers["Location"])
+    assert page.h1 == "Overview"
+
+    def steps() -> dict[str, str]:
+        items = browser.get(f"/organisations/{org.id}").soup.select(".govuk-task-list__item")
+        return {
+            item.select_one(".govuk-task-list__name-and-hint a").get_text(
+                strip=True
+            ): item.select_one(".govuk-task-list__status").get_text(strip=True)
+            for item in items
+        }
+
+    assert steps() == {
+        "Invite your people": "To do",
+        "Choose the training they must complete": "To do",
+        "Tell us how many people you have": "To do",
+    }
+    org.headcount = 40
+    make.user(org=org)
+    session.commit()
+    assert steps() == {
+        "Invite your people": "Done",
+        "Choose the training they must complete": "To do",
+        "Tell us how many people you have": "Done",
+    }
+    session.add(
+        Assignment(
+            organisation_id=org.id,
+            course_slug="basics",
+            team=WHOLE_ORGANISATION,
+            due_on=date(2027, 3, 1),
+        )
+    )
+    session.commit()
+    page = browser.get(f"/organisations/{org.id}")
+    assert not page.soup.select(".govuk-task-list") and "Get started" not in page.text()
+
+
+def test_stopping_a_requirement_is_confirmed_first(browser, make, session):
+    org, manager = manager_of(make)
+    assignment = Assignment(
+        organisation_id=org.id, course_slug="basics", team="Front desk", due_on=date(2027, 3, 1)
+    )
+    session.add(assignment)
+    session.commit()
+    browser.sign_in(manager)
+    page = browser.get(f"/organisations/{org.id}/assignments")
+    link = page.soup.select_one("main a[href$='/remove']")
+    assert link.get_text(" ", strip=True) == "Stop requiring Basics of safeguarding for Front desk"
+    assert link["href"] == f"/organisations/{org.id}/assignments/{assignment.id}/remove"
+    assert not page.soup.select("form[action$='/remove']"), "no longer a one-click form"
+    page = browser.get(link["href"])
+    assert page.h1 == "Stop requiring Basics of safeguarding?"
+    assert "required of the Front desk team, by 1 March 2027" in page.text()
+    assert page.soup.select_one("a[aria-current=page]").get_text() == "Required training"
+    assert session.scalar(select(func.count()).select_from(Assignment)) == 1
+    browser.post(link["href"])
+    assert session.scalar(select(func.count()).select_from(Assignment)) == 0

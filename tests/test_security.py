@@ -203,9 +203,9 @@ def test_retention_erases_people_who_left_long_ago(app, make, session):
         membership.left_at = utcnow() - timedelta(days=days)
     session.commit()
     runner = app.test_cli_runner()
-    assert "Would erase 1 people" in runner.invoke(args=["retention", "apply", "--dry-run"]).output
+    assert "Would erase 1 person" in runner.invoke(args=["retention", "apply", "--dry-run"]).output
     assert session.get(User, gone.id).erased_at is None
-    assert "Erased 1 people" in runner.invoke(args=["retention", "apply"]).output
+    assert "Erased 1 person" in runner.invoke(args=["retention", "apply"]).output
     session.expire_all()
     assert session.get(User, gone.id).full_name == "Erased user"
     assert session.get(User, recent.id).full_name == "Just Left"

@@ -33,7 +33,7 @@ def new_password_field(label: str) -> PasswordField:
         description=f"Use at least {MIN_PASSWORD_LENGTH} characters. A few unrelated words "
         "make a strong password that is easy to remember.",
         validators=[
-            InputRequired(message="Enter a new password"),
+            InputRequired(message="Enter a new password" if "New" in label else "Enter a password"),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=MAX_PASSWORD_LENGTH,
@@ -45,12 +45,12 @@ def new_password_field(label: str) -> PasswordField:
     )
 
 
-def confirm_field() -> PasswordField:
+def confirm_field(label: str = "Confirm new password") -> PasswordField:
     return PasswordField(
-        "Confirm new password",
+        label,
         widget=GovPasswordInput(),
         validators=[
-            InputRequired(message="Confirm your new password"),
+            InputRequired(message=f"{label.replace('Confirm', 'Type')} again"),
             EqualTo("password", message="Passwords do not match"),
         ],
     )

@@ -101,14 +101,14 @@ class CreateAccountForm(Form):
 
 class SetPasswordForm(Form):
     password = new_password_field("Create a password")
-    confirm = confirm_field()
+    confirm = confirm_field("Confirm your password")
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
 class AcceptInvitationForm(Form):
     full_name = name_field()
     password = new_password_field("Create a password")
-    confirm = confirm_field()
+    confirm = confirm_field("Confirm your password")
     submit = SubmitField("Accept and create account", widget=GovSubmitInput())
 
 

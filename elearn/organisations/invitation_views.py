@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db
+from elearn.filters import counted
 from elearn.forms import problems_as_errors
 from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
@@ -113,7 +114,11 @@ def invitation_batch(organisation, public_id: str):
         if plan is None:
             return redirect(url_for(".invitations", organisation_id=organisation.id))
         db.session.commit()
-        send_and_say(organisation, f" {len(plan.members)} people were already members.")
+        members = len(plan.members)
+        already = f" {counted(members, 'person was', 'people were')} already " + (
+            "a member." if members == 1 else "members."
+        )
+        send_and_say(organisation, already if members else "")
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     plan = operations.plan_invitations(organisation, batch.rows)
     return render_template(
@@ -141,7 +146,7 @@ def send_and_say(organisation, more: str = "") -> None:
     outcome = send_waiting(organisation.id)
     sent, refused = outcome.sent, outcome.refused
     left = operations.outbox(organisation.id, utcnow()).waiting
-    said = f"{sent} {'invitation' if sent == 1 else 'invitations'} sent.{more}"
+    said = f"{counted(sent, 'invitation', 'invitations')} sent.{more}"
     if refused:
         said += f' The mail server refused {refused}: they are marked "Email refused".'
     if left:

@@ -20,6 +20,7 @@ from elearn.database import writing
 from elearn.extensions import db
 from elearn.links import site_url
 from elearn.mail import one_connection, refused_for_good, send_mail
+from elearn.models import Role
 from elearn.organisations.operations import (
     INVITATION_LIFETIME,
     claim_for_sending,
@@ -30,13 +31,30 @@ from elearn.organisations.operations import (
 log = logging.getLogger(__name__)
 
 
-def send_invitation(organisation_name: str, email: str, name: str | None, token: str) -> None:
+def send_invitation(
+    organisation_name: str,
+    email: str,
+    name: str | None,
+    token: str,
+    role: str = Role.MEMBER,
+    registered_it: bool = False,
+) -> None:
+    """A member is invited to train; a manager (the person who registered the
+    organisation, once CST approves it, or one a manager names) to manage its training."""
+    managing = role == Role.MANAGER
+    if managing and registered_it:
+        subject = f"{organisation_name} is approved: set up your account"
+    elif managing:
+        subject = f"You are invited to manage {organisation_name}'s training"
+    else:
+        subject = f"You are invited to train with {organisation_name}"
     send_mail(
         email,
-        f"You are invited to train with {organisation_name}",
-        "invitation",
+        subject,
+        "manager_invitation" if managing else "invitation",
         organisation_name=organisation_name,
         name=name,
+        registered_it=registered_it,
         link=site_url("joining.invitation", token=token),
         days=INVITATION_LIFETIME.days,
     )
@@ -62,15 +80,15 @@ def send_waiting(organisation_id: int | None = None, only: int | None = None) ->
     `elearn.database.writing`), whatever request or command this runs in."""
     outcome, in_a_row = Sending(), 0
     with writing(), one_connection():
-        for invitation_id, email, name, organisation_name in waiting_invitations(
-            organisation_id, only
+        for invitation_id, email, name, organisation_name, role, registered_it in (
+            waiting_invitations(organisation_id, only)
         ):
             token = claim_for_sending(invitation_id)
             db.session.commit()
             if token is None:
                 continue  # another sender has it
             try:
-                send_invitation(organisation_name, email, name, token)
+                send_invitation(organisation_name, email, name, token, role, registered_it)
             except Exception as error:
                 undeliverable = refused_for_good(error) and in_a_row < REFUSED_IN_A_ROW
                 log.exception("invitation %d could not be sent", invitation_id)

@@ -260,9 +260,17 @@ SENDING_FOR = timedelta(minutes=1)
 def waiting_invitations(organisation_id: int | None = None, only: int | None = None) -> list:
     """Invitations confirmed but not yet emailed (one organisation's, or those of every
     approved organisation; or only the one with id `only`), oldest first:
-    (id, email, full_name, organisation_name) rows."""
+    (id, email, full_name, organisation_name, role, registered_it) rows, where
+    registered_it says the address is the one that registered the organisation."""
     statement = (
-        select(Invitation.id, Invitation.email, Invitation.full_name, Organisation.name)
+        select(
+            Invitation.id,
+            Invitation.email,
+            Invitation.full_name,
+            Organisation.name,
+            Invitation.role,
+            func.coalesce(func.lower(Organisation.contact_email) == Invitation.email, False),
+        )
         .join(Organisation, Organisation.id == Invitation.organisation_id)
         .where(WAITING, Organisation.status == OrganisationStatus.APPROVED)
         .order_by(Invitation.id)

@@ -31,6 +31,7 @@ from elearn.organisations.progress import (
     progress_select,
     status_counts,
 )
+from elearn.organisations.setup import setup_steps
 from elearn.organisations.tokens import display_join_code
 from elearn.permissions import Action, managed_organisations, requires
 
@@ -84,6 +85,7 @@ def overview(organisation):
         organisation=organisation,
         members=members,
         pending=pending,
+        steps=setup_steps(organisation, members, pending, slugs),
         counts=status_counts(organisation.id, slugs, utcnow()),
         course_title=course_title,
         statuses=STATUS_ORDER,
@@ -261,16 +263,28 @@ def assignments(organisation):
     )
 
 
-@bp.post("/<int:organisation_id>/assignments/<int:assignment_id>/remove")
+@bp.route(
+    "/<int:organisation_id>/assignments/<int:assignment_id>/remove", methods=["GET", "POST"]
+)
 @requires(Action.MANAGE_ASSIGNMENTS)
 def remove_assignment(organisation, assignment_id: int):
+    """Stopping a requirement is asked once more: members stop seeing it as due."""
     assignment = owned(Assignment, assignment_id, organisation)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    operations.unassign_course(assignment)
-    db.session.commit()
-    flash(f"{course_title(assignment.course_slug)} is no longer required.", "success")
-    return redirect(url_for(".assignments", organisation_id=organisation.id))
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        operations.unassign_course(assignment)
+        db.session.commit()
+        flash(f"{course_title(assignment.course_slug)} is no longer required.", "success")
+        return redirect(url_for(".assignments", organisation_id=organisation.id))
+    return render_template(
+        "organisations/remove_assignment.html",
+        organisation=organisation,
+        assignment=assignment,
+        course_title=course_title(assignment.course_slug),
+        form=form,
+    )
 
 
 @bp.get("/<int:organisation_id>/join-code")

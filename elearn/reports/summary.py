@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from elearn.filters import counted
 from elearn.reports.coverage import Headline
 from elearn.reports.periods import Period
 
@@ -16,7 +17,7 @@ def change(current: int, previous: int) -> str:
 
 
 def people(count: int) -> str:
-    return "1 person" if count == 1 else f"{count:,} people"
+    return counted(count, "person", "people")
 
 
 def summary(headline: Headline, courses: list[dict], period: Period) -> list[str]:

@@ -39,7 +39,7 @@ def test_learner_accepts_invitation_completes_wrap_and_verifies_certificate(
     accessibility.check(page)
     expect(page.locator("h1")).to_have_text(re.compile("Join Journey Bank"))
     page.get_by_label("Create a password").fill(PASSWORD)
-    page.get_by_label("Confirm new password").fill(PASSWORD)
+    page.get_by_label("Confirm your password").fill(PASSWORD)
     page.get_by_role("button", name="Accept and create account").click()
     expect(page.locator("h1")).to_have_text("My training")
     expect(page.get_by_role("alert")).to_contain_text("You have joined")

@@ -34,7 +34,7 @@ def accept_invitation(page, base: str, link: str, name: str) -> None:
     page.goto(base + link)
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Create a password").fill(PASSWORD)
-    page.get_by_label("Confirm new password").fill(PASSWORD)
+    page.get_by_label("Confirm your password").fill(PASSWORD)
     follow(page, page.get_by_role("button", name="Accept and create account"))
 
 
