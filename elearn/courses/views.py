@@ -16,6 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from elearn.certificates.codes import display_code
 from elearn.courses import operations
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.catalogue import current_catalogue as catalogue
@@ -207,9 +208,7 @@ def attempt_result(course_slug: str, module_slug: str, public_id: str):
     if not attempt.is_submitted:
         return redirect(url_for(".module_page", course_slug=course.slug, module_slug=module.slug))
     progress = course_progress(current_user.id, course, utcnow())
-    feedback = attempt_feedback(
-        attempt, course, module, current_app.config["QUIZ_ANSWERS_AFTER"]
-    )
+    feedback = attempt_feedback(attempt, course, module, current_app.config["QUIZ_ANSWERS_AFTER"])
     certificate = None
     if attempt.passed and progress.completion is not None:
         certificate = current_certificates(current_user.id, utcnow()).get(course.slug)
@@ -221,4 +220,5 @@ def attempt_result(course_slug: str, module_slug: str, public_id: str):
         progress=progress,
         feedback=feedback,
         certificate=certificate,
+        certificate_code=display_code(certificate.code) if certificate else None,
     )
