@@ -80,9 +80,14 @@ def send_waiting(organisation_id: int | None = None, only: int | None = None) ->
     `elearn.database.writing`), whatever request or command this runs in."""
     outcome, in_a_row = Sending(), 0
     with writing(), one_connection():
-        for invitation_id, email, name, organisation_name, role, registered_it in (
-            waiting_invitations(organisation_id, only)
-        ):
+        for (
+            invitation_id,
+            email,
+            name,
+            organisation_name,
+            role,
+            registered_it,
+        ) in waiting_invitations(organisation_id, only):
             token = claim_for_sending(invitation_id)
             db.session.commit()
             if token is None:

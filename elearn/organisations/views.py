@@ -263,9 +263,7 @@ def assignments(organisation):
     )
 
 
-@bp.route(
-    "/<int:organisation_id>/assignments/<int:assignment_id>/remove", methods=["GET", "POST"]
-)
+@bp.route("/<int:organisation_id>/assignments/<int:assignment_id>/remove", methods=["GET", "POST"])
 @requires(Action.MANAGE_ASSIGNMENTS)
 def remove_assignment(organisation, assignment_id: int):
     """Stopping a requirement is asked once more: members stop seeing it as due."""
