@@ -540,3 +540,27 @@ def test_stopping_a_requirement_is_confirmed_first(browser, make, session):
     assert session.scalar(select(func.count()).select_from(Assignment)) == 1
     browser.post(link["href"])
     assert session.scalar(select(func.count()).select_from(Assignment)) == 0
+
+
+def test_a_course_required_of_one_team_counts_only_that_team(browser, make, session):
+    org, manager = manager_of(make)
+    for name, team in (
+        ("Ola Ops", "Operations"),
+        ("Oto Ops", "Operations"),
+        ("Sam Sales", "Sales"),
+    ):
+        make.user(org=org, team=team, full_name=name)
+    session.add(
+        Assignment(
+            organisation_id=org.id, course_slug="basics", team="Operations", due_on=date(2020, 1, 1)
+        )
+    )
+    session.commit()
+    browser.sign_in(manager)
+    page = browser.get(f"/organisations/{org.id}")
+    headers = [th.get_text(strip=True) for th in page.soup.select("main thead th")]
+    assert "Not required" not in headers
+    cells = [td.get_text(strip=True) for td in page.soup.select("main tbody td")]
+    assert cells[headers.index("Overdue") - 1] == "2overdue", "the two in Operations, not all four"
+    page = browser.get(f"/organisations/{org.id}/members?course=basics&status=not+required")
+    assert "Sam Sales" in page.text() and "Ola Ops" not in page.text()

@@ -34,9 +34,11 @@ class MemberStatus(enum.StrEnum):
     IN_PROGRESS = "in progress"
     REFRESHER_DUE = "refresher due"
     COMPLETED = "completed"
+    NOT_REQUIRED = "not required"  # of this member's team, and not done either
 
 
 STATUS_ORDER = list(MemberStatus)
+REQUIRED_STATUSES = [status for status in STATUS_ORDER if status != MemberStatus.NOT_REQUIRED]
 SORTS = ("name", "team", "status")
 
 
@@ -84,7 +86,8 @@ def course_columns(organisation_id: int, course_slug: str, now: datetime, index:
             MemberStatus.REFRESHER_DUE,
         ),
         (valid, MemberStatus.COMPLETED),
-        (and_(due.is_not(None), due < now.date()), MemberStatus.OVERDUE),
+        (due.is_(None), MemberStatus.NOT_REQUIRED),
+        (due < now.date(), MemberStatus.OVERDUE),
         (started, MemberStatus.IN_PROGRESS),
         (standing.user_id.is_not(None), MemberStatus.EXPIRED),
     )

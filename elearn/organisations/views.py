@@ -23,6 +23,7 @@ from elearn.organisations.forms import (
     RoleForm,
 )
 from elearn.organisations.progress import (
+    REQUIRED_STATUSES,
     SORTS,
     STATUS_ORDER,
     ProgressQuery,
@@ -88,7 +89,7 @@ def overview(organisation):
         steps=setup_steps(organisation, members, pending, slugs),
         counts=status_counts(organisation.id, slugs, utcnow()),
         course_title=course_title,
-        statuses=STATUS_ORDER,
+        statuses=REQUIRED_STATUSES,
     )
 
 
@@ -125,7 +126,7 @@ def members(organisation):
         query=query,
         page=page,
         teams=operations.teams(organisation.id),
-        statuses=STATUS_ORDER,
+        statuses=REQUIRED_STATUSES,
         course_title=course_title,
         today=utcnow().date(),
     )
