@@ -139,7 +139,13 @@ report_group = AppGroup("report", help="Training coverage reports for CST.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
 @click.option("--course", help="One course's slug; all courses when left out.")
-@click.option("--format", "output_format", type=click.Choice(["csv", "pdf"]), default="csv")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "pdf", "docx"]),
+    default="csv",
+    help="CSV (one table), or the committee paper as PDF or Word.",
+)
 @click.option(
     "--table",
     type=click.Choice(["courses", "sectors", "organisations", "departments", "gaps", "trend"]),
@@ -153,7 +159,7 @@ report_group = AppGroup("report", help="Training coverage reports for CST.")
     help="File to write; standard output when left out.",
 )
 def report_coverage(start, end, course, output_format, table, threshold, output):
-    """The dashboard's figures as CSV (one table) or the committee PDF."""
+    """The dashboard's figures as CSV (one table) or the committee paper (PDF or Word)."""
     from elearn.csv_export import csv_lines
     from elearn.models import utcnow
     from elearn.reports import dashboard
@@ -161,6 +167,7 @@ def report_coverage(start, end, course, output_format, table, threshold, output)
     from elearn.reports.exports import export_rows
     from elearn.reports.pdf import training_update_pdf
     from elearn.reports.periods import Period
+    from elearn.reports.word import training_update_docx
 
     now = utcnow()
     default = Period.last_twelve_months(now.date())
@@ -174,6 +181,8 @@ def report_coverage(start, end, course, output_format, table, threshold, output)
     figures = dashboard.build(query, titles, threshold)
     if output_format == "pdf":
         data = training_update_pdf(figures)
+    elif output_format == "docx":
+        data = training_update_docx(figures)
     else:
         header, rows = export_rows(table, figures)
         data = "".join(csv_lines(header, rows)).encode("utf-8-sig")
@@ -228,8 +237,9 @@ def retention_apply(dry_run: bool):
     if not dry_run:
         db.session.commit()
     verb = "Would erase" if dry_run else "Erased"
-    erased = counted(len(people), "person", "people")
-    click.echo(f"{verb} {erased} who left more than {months} months ago.")
+    click.echo(
+        f"{verb} {counted(len(people), 'person', 'people')} who left more than {months} months ago."
+    )
     if not dry_run:
         forgotten = forget_old_archives()
         click.echo(f"Deleted {forgotten} certificate zips over a day old.")

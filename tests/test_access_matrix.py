@@ -86,6 +86,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reports.sector": CST,
     "reports.export_csv": CST,
     "reports.training_update": CST,
+    "reports.training_update_docx": CST,
 }
 
 

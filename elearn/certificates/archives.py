@@ -1,8 +1,9 @@
 """An organisation's certificates as one zip, prepared in the background when there are many.
 
 A zip of a few hundred certificates is made while the manager waits (about 6 ms a
-certificate). The City's largest employers have five thousand members and more than ten
-thousand current certificates: made in one request, that zip took 96 s and 620 MB, past
+certificate); each file in it is named by the person and the course (`entry_name`). The
+City's largest employers have five thousand members and more than ten thousand current
+certificates: made in one request, that zip took 96 s and 620 MB, past
 any worker's time limit. Above CERTIFICATE_ZIP_DIRECT_LIMIT certificates the manager asks
 for the zip to be prepared: one background thread per worker writes it to a temporary
 file, a batch of certificates at a time (so memory stays flat), recording how far it has
@@ -14,10 +15,12 @@ downloads it when it is ready, streamed a chunk at a time. A zip is kept for a d
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import threading
+import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 
@@ -88,14 +91,43 @@ def direct_limit() -> int:
     return current_app.config.get("CERTIFICATE_ZIP_DIRECT_LIMIT", DIRECT_LIMIT)
 
 
-def entry_name(certificate: Certificate) -> str:
-    return f"{certificate.course_slug}-{display_code(certificate.code)[:9]}.pdf"
+# What no file name may hold on Windows, macOS or Linux: path separators, the characters
+# Windows reserves, control characters, line and paragraph separators, and the bidirectional
+# controls that can make "fdp.exe" read as "exe.pdf".
+UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]')
+PART_BYTES = 80  # of a name or a course title: an entry's name stays far under 255 bytes
+
+
+def entry_name(certificate: Certificate, taken: Container[str] = ()) -> str:
+    """The certificate's file in a zip, by person and course, such as
+    "Lea Learner - WRAP - ABCD-1234.pdf": safe on every file system (no path, no control
+    character, at most about 180 bytes) and, with "(2)" added where needed, not one of
+    `taken`."""
+    stem = " - ".join(
+        (
+            file_name_part(certificate.name_printed) or "Certificate",
+            file_name_part(certificate.course_title) or file_name_part(certificate.course_slug),
+            display_code(certificate.code)[:9],
+        )
+    )
+    name, number = f"{stem}.pdf", 1
+    while name in taken:
+        number += 1
+        name = f"{stem} ({number}).pdf"
+    return name
+
+
+def file_name_part(text: str) -> str:
+    """Text as part of a file name: unsafe characters as spaces, spaces collapsed, cut to
+    PART_BYTES of UTF-8 on a character boundary, no dot or space at either end."""
+    text = " ".join(UNSAFE.sub(" ", unicodedata.normalize("NFC", text)).split())
+    return text.encode()[:PART_BYTES].decode(errors="ignore").strip(" .")
 
 
 def write_zip(archive: zipfile.ZipFile, certificates) -> None:
     for certificate in certificates:
         pdf = certificate_pdf(certificate, verify_url(certificate))
-        archive.writestr(entry_name(certificate), pdf)
+        archive.writestr(entry_name(certificate, archive.NameToInfo), pdf)
 
 
 def chunks(archive: CertificateArchive) -> Iterator[bytes]:

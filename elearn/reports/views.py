@@ -1,4 +1,5 @@
-"""CST's coverage dashboard, its drill-down, CSV exports and the committee PDF."""
+"""CST's coverage dashboard, its drill-down, CSV exports and the committee paper (PDF and
+Word)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from elearn.dates import london_today
 from elearn.forms import choices
 from elearn.models import SECTORS
 from elearn.permissions import cst_admin_required
-from elearn.reports import cache, coverage, dashboard
+from elearn.reports import cache, coverage, dashboard, word
 from elearn.reports.charts import month_label, trend_svg
 from elearn.reports.exports import export_rows
 from elearn.reports.forms import ReportFilterForm
@@ -143,12 +144,23 @@ def export_csv(name: str):
 @bp.get("/training-update.pdf")
 @cst_admin_required
 def training_update():
+    return committee_paper(training_update_pdf, "application/pdf", "pdf")
+
+
+@bp.get("/training-update.docx")
+@cst_admin_required
+def training_update_docx():
+    return committee_paper(word.training_update_docx, word.MIMETYPE, "docx")
+
+
+def committee_paper(make, mimetype: str, extension: str):
+    """The committee paper for the filters in the address, always from current figures."""
     _, query, threshold = filter_form()
     figures = dashboard.build(query, titles(), threshold)
-    response = make_response(training_update_pdf(figures))
-    response.mimetype = "application/pdf"
+    response = make_response(make(figures))
+    response.mimetype = mimetype
     period = query.period
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="training-update-{period.start}-to-{period.end}.pdf"'
+        f'attachment; filename="training-update-{period.start}-to-{period.end}.{extension}"'
     )
     return response

@@ -1,0 +1,148 @@
+"""The committee paper: what CST's training update for the Safer City Partnership says,
+once, for the PDF (pdf.py) and the Word document (word.py) alike.
+
+A council committee paper: its cover details (committee, date, author, period covered,
+classification), numbered sections, each table under its heading with figures as the
+dashboard shows them, and the trend chart with a sentence saying what it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from elearn.filters import london_date
+from elearn.reports.dashboard import Dashboard
+from elearn.reports.paper_chart import Chart, month_name, trend_chart
+from elearn.reports.tables import COVERAGE, TABLES, Column, cell
+
+TITLE = "Community safety training update"
+COMMITTEE = "Safer City Partnership"
+AUTHOR = "Community Safety Team"
+ISSUER = "Community Safety Team, City of London Corporation"
+MARKING = "OFFICIAL"
+HOW_COUNTED = (
+    "Coverage counts active members of approved organisations who must take a course, and "
+    "those of them with a valid completion now. Coverage of headcount compares the same "
+    "count with the number of people organisations told us work, study or volunteer there."
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    chart: Chart | None = None
+    table: Table | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str
+    subject: str
+    details: list[tuple[str, str]]
+    sections: list[Section]
+    footer: str
+    marking: str = MARKING
+    author: str = ISSUER
+
+
+def committee_paper(figures: Dashboard) -> Paper:
+    """The paper for the dashboard's figures, dated the day they were worked out."""
+    period = figures.query.period.describe()
+    courses = (
+        figures.titles.get(figures.query.course, figures.query.course)
+        if figures.query.course
+        else "All courses"
+    )
+    dated = london_date(figures.query.now)
+    by_course = split_table("courses", figures.courses)
+    by_sector = split_table("sectors", figures.sectors)
+    sections = [
+        Section("Summary", paragraphs=list(figures.summary)),
+        Section("Headline figures", table=headline_table(figures)),
+        Section("Completions per month", chart=_chart(figures), table=trend_table(figures)),
+        Section(TABLES["courses"][0], table=by_course[0]),
+        Section("Coverage by course", table=by_course[1]),
+        Section(TABLES["sectors"][0], table=by_sector[0]),
+        Section("Coverage by sector", paragraphs=_sectors_without(figures), table=by_sector[1]),
+        Section("How the figures are counted", paragraphs=[HOW_COUNTED]),
+    ]
+    return Paper(
+        title=TITLE,
+        subject=f"Training coverage for the {COMMITTEE}, {period}",
+        details=[
+            ("Committee", COMMITTEE),
+            ("Date", dated),
+            ("Report author", AUTHOR),
+            ("Period covered", period),
+            ("Courses", courses),
+            ("Classification", MARKING),
+        ],
+        sections=[
+            Section(f"{number}. {s.heading}", s.paragraphs, s.chart, s.table)
+            for number, s in enumerate(sections, start=1)
+        ],
+        footer=f"{TITLE}, {dated}",
+    )
+
+
+def headline_table(figures: Dashboard) -> Table:
+    headline = figures.headline
+    return Table(
+        (Column("label", "Figure"), Column("value", "Number", numeric=True)),
+        [
+            [label, f"{value:,}"]
+            for label, value in (
+                ("People trained in the period", headline.people_trained),
+                ("Completions in the period", headline.completions),
+                ("People trained in the previous period", headline.previous_people_trained),
+                ("Completions valid now", headline.valid_now),
+                ("Due a refresher within 30 days", headline.refresher_due),
+                ("Expired", headline.expired),
+            )
+        ],
+    )
+
+
+def split_table(name: str, rows: list[dict]) -> tuple[Table, Table]:
+    """A dashboard table as two that fit a portrait page without breaking a word: the
+    training figures, then coverage, each led by the row's name."""
+    first, *others = TABLES[name][1]
+    training = (first, *(column for column in others if column not in COVERAGE))
+    coverage = (first, *COVERAGE)
+    return tuple(
+        Table(columns, [[cell(row, column) for column in columns] for row in rows])
+        for columns in (training, coverage)
+    )
+
+
+def trend_table(figures: Dashboard) -> Table:
+    """The chart's figures: a row per month, a column per course."""
+    slugs = list(figures.trend)
+    columns = (
+        Column("month", "Month"),
+        *(Column(slug, figures.titles.get(slug, slug), numeric=True) for slug in slugs),
+    )
+    return Table(
+        columns,
+        [
+            [month_name(month), *(f"{figures.trend[slug].get(month, 0):,}" for slug in slugs)]
+            for month in figures.query.period.months()
+        ],
+    )
+
+
+def _chart(figures: Dashboard) -> Chart:
+    return trend_chart(figures.trend, figures.titles, figures.query.period.months())
+
+
+def _sectors_without(figures: Dashboard) -> list[str]:
+    if not figures.sectors_without:
+        return []
+    return [f"No organisation is enrolled yet from: {', '.join(figures.sectors_without)}."]
