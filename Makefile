@@ -21,10 +21,14 @@ $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-run: $(BIN)/.installed ## Set everything up, load the demo and serve it
+# Flask's own names for `flask run --host/--port`: elearn's links follow them in development
+# (the demo's printed sign-in address too), unless ELEARN_BASE_URL is set.
+SERVED := FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT)
+
+run: $(BIN)/.installed ## Set everything up, load the demo and serve it (HOST=, PORT= to move it)
 	$(FLASK) db upgrade
-	$(FLASK) demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(SERVED) $(FLASK) demo
+	$(SERVED) $(FLASK) run
 
 serve: $(BIN)/.installed ## Serve with gunicorn (2 workers), as in production
 	$(FLASK) db upgrade

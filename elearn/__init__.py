@@ -116,6 +116,10 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
+    from elearn import mail_viewer
+
+    mail_viewer.init_app(app)  # development only: the emails written to files
+
     from flask_login import current_user
 
     from elearn.permissions import manages_any_organisation

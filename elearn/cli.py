@@ -84,9 +84,11 @@ def create_admin(email: str, name: str, password: str):
 @click.option("--force", is_flag=True, help="Load it into a PostgreSQL database all the same.")
 @with_appcontext
 def demo(force: bool):
-    """Load a demo organisation, manager, two learners and a CST admin."""
+    """Load demo organisations, people and months of training, and the accounts printed
+    (a CST admin, a manager and two learners). Running it again adds only what is missing."""
     from elearn.admin.demo import load_demo
     from elearn.extensions import db
+    from elearn.mail_viewer import enabled
 
     if current_app.config["ELEARN_ENV"] == "production":
         raise click.ClickException("The demo is not loaded in production.")
@@ -97,9 +99,12 @@ def demo(force: bool):
             "PostgreSQL database all the same."
         )
     accounts = load_demo()
-    click.echo("Demo loaded. Sign in at " + current_app.config["ELEARN_BASE_URL"] + "/sign-in")
+    base_url = current_app.config["ELEARN_BASE_URL"]
+    click.echo("Demo loaded. Sign in at " + base_url + "/sign-in")
     for role, email, password in accounts:
         click.echo(f"  {role:<10} {email:<32} password: {password}")
+    if enabled(current_app.config):
+        click.echo("Emails are written to files: read them at " + base_url + "/dev/mail")
 
 
 reminders_group = AppGroup("reminders", help="Reminder emails about training that is due.")

@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+import click
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("ELEARN_INSTANCE_DIR", PROJECT_DIR / "instance"))
 
@@ -45,6 +47,28 @@ def _secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def served_base_url() -> str:
+    """Where the development server serves: `flask run`'s --host and --port (which Flask
+    also reads from FLASK_RUN_HOST and FLASK_RUN_PORT, as `make run` sets them for every
+    command, the demo's included), else 127.0.0.1:5000, Flask's own default.
+
+    Read from the command line, never from a request's Host header, which a client
+    chooses (see elearn/links.py)."""
+    host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    port = os.environ.get("FLASK_RUN_PORT") or "5000"
+    scheme = "http"
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name == "run":
+        host = command.params.get("host") or host
+        port = command.params.get("port") or port
+        scheme = "https" if command.params.get("cert") else "http"
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104  # nosec B104: served on all, link to this
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}"
+
+
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -63,7 +87,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url(env.get("DATABASE_URL"), INSTANCE_DIR)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.ELEARN_CONTENT_DIR = Path(env.get("ELEARN_CONTENT_DIR", PROJECT_DIR / "content"))
-        self.ELEARN_BASE_URL = env.get("ELEARN_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # In development, links follow the port actually served unless one is set.
+        default_base = (
+            served_base_url() if self.ELEARN_ENV == "development" else "http://127.0.0.1:5000"
+        )
+        self.ELEARN_BASE_URL = (env.get("ELEARN_BASE_URL") or default_base).rstrip("/")
         self.ELEARN_ISSUER = env.get(
             "ELEARN_ISSUER", "Community Safety Team, City of London Corporation"
         )

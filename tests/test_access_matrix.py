@@ -36,6 +36,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "pages.privacy": EVERYONE,
     "pages.accessibility": EVERYONE,
     "static": EVERYONE,
+    # Development only (not registered in production or with a mail server): the emails
+    # written to files, for whoever runs it. "courses" names no email file.
+    "dev_mail.index": EVERYONE,
+    "dev_mail.message": dict.fromkeys(ROLES, 404),
     "courses.catalogue_page": EVERYONE,
     "courses.course_page": EVERYONE,
     "courses.course_image": EVERYONE,

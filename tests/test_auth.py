@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.config import Config
-from elearn.models import AuditEvent, Membership, Organisation, User
+from elearn.models import AuditEvent, User
 from tests.conftest import PASSWORD, Browser, Page
 
 
@@ -230,28 +230,6 @@ def test_create_admin_command_creates_then_promotes(app, make, session):
     )
     assert result.exit_code == 2
     assert "Password must be at least 8 characters" in result.output
-
-
-def test_demo_command_prints_accounts_that_can_sign_in(app, browser, session):
-    command = ["demo"]
-    if session.get_bind().dialect.name != "sqlite":
-        refused = app.test_cli_runner().invoke(args=command)
-        assert refused.exit_code == 1 and "--force" in refused.output
-        assert session.scalar(select(func.count()).select_from(User)) == 0
-        command.append("--force")  # the demo's passwords are published: never by accident
-    result = app.test_cli_runner().invoke(args=command)
-    assert result.exit_code == 0, result.output
-    accounts = re.findall(r"(\S+@example\.org)\s+password: (\S+)", result.output)
-    assert len(accounts) == 4
-    assert session.scalar(select(func.count()).select_from(Organisation)) == 2
-    assert session.scalar(select(func.count()).select_from(Membership)) == 3
-    assert session.scalar(select(func.count()).where(User.is_cst_admin)) == 1
-    for address, password in accounts:
-        browser.sign_in(address, password)
-        browser.sign_out()
-    again = app.test_cli_runner().invoke(args=command)
-    assert again.exit_code == 0
-    assert session.scalar(select(func.count()).select_from(User)) == 4, "running twice is safe"
 
 
 def test_a_reset_link_is_on_the_site_whatever_host_the_request_names(
