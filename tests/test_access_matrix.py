@@ -74,6 +74,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "certificates.admin_external": CST,
     "certificates.admin_decide": CST,
     "certificates.admin_evidence": CST,
+    "admin.home": CST,
     "admin.organisations": CST,
     "admin.new_organisation": CST,
     "admin.users": CST,

@@ -271,12 +271,12 @@ def test_production_refuses_settings_that_would_fail_quietly(monkeypatch):
 
 
 def test_each_role_lands_where_its_work_is(app, make):
-    """A learner on My training, a manager on their organisation, CST on its admin pages."""
+    """A learner on My training, a manager on their organisation, CST on what is waiting."""
     org = make.organisation()
     people = {
         "/my-training": make.user(),
         "/organisations/": make.user(org=org, role="manager"),
-        "/admin/organisations": make.user(admin=True),
+        "/admin": make.user(admin=True),
     }
     for landing, person in people.items():
         browser = Browser(app.test_client())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from sqlalchemy import event
 
 from elearn.extensions import db
+from elearn.models import ExternalRecord, Membership, QuizAttempt
 
 
 @contextmanager
@@ -52,7 +54,18 @@ def test_manager_pages(app, browser, make, path):
     assert few == many, f"{path}: {few} queries for 4 members, {many} for 24"
 
 
-@pytest.mark.parametrize("path", ["/admin/organisations", "/reports", "/certificates"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/organisations",
+        "/reports",
+        "/certificates",
+        "/admin",
+        "/admin/organisations?q=organisation&status=approved&sector=business",
+        "/admin/users",
+        "/admin/users?q=person&kind=member&account=active",
+    ],
+)
 def test_admin_pages(app, browser, make, path):
     admin = make.user(admin=True)
     browser.sign_in(admin)
@@ -77,3 +90,77 @@ def test_my_training_and_course_pages_use_a_fixed_number_of_queries(app, browser
 def test_content_pages_for_a_visitor_read_nothing(app, browser, path):
     """Content is held in memory: a visitor's content pages run no query."""
     assert queries(app, browser, path) == 0
+
+
+def waiting_for_cst(make, session, count: int) -> None:
+    """Requests to register (some with look-alikes) and training done elsewhere."""
+    for _ in range(count):
+        kept = make.organisation(contact_email=f"boss@org{make.count}.example")
+        make.user(org=kept, role="manager")
+        make.organisation(
+            f"The {kept.name} Ltd", status="pending", contact_email=f"x@org{kept.id}.example"
+        )
+        learner = make.user(org=kept)
+        session.add(
+            ExternalRecord(
+                user_id=learner.id,
+                course_slug="basics",
+                provider="P",
+                course_name="C",
+                completed_on=date(2026, 1, 1),
+            )
+        )
+    session.commit()
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin/organisations?status=pending"])
+def test_what_is_waiting_costs_the_same_however_much_waits(app, browser, make, session, path):
+    browser.sign_in(make.user(admin=True))
+    waiting_for_cst(make, session, 2)
+    few = queries(app, browser, path)
+    waiting_for_cst(make, session, 10)
+    many = queries(app, browser, path)
+    assert few == many, f"{path}: {few} queries for 2 requests, {many} for 12"
+
+
+def history(make, session, learner, count: int) -> None:
+    for _ in range(count):
+        sequence = make.count
+        make.certificate(make.completion(learner, sequence=sequence), f"{sequence:0>28}")
+        session.add(
+            QuizAttempt(
+                public_id=f"{sequence:032x}",
+                user_id=learner.id,
+                course_slug=f"course-{sequence}",
+                module_slug="check",
+                course_version="1.0",
+                status="submitted",
+                questions=[],
+                question_count=1,
+                score=100,
+                pass_mark=50,
+                passed=True,
+            )
+        )
+        session.add(Membership(user_id=learner.id, organisation_id=make.organisation().id))
+        session.add(
+            ExternalRecord(
+                user_id=learner.id,
+                course_slug="basics",
+                provider="P",
+                course_name="C",
+                completed_on=date(2026, 1, 1),
+            )
+        )
+        make.count += 1
+    session.commit()
+
+
+def test_a_person_s_page_costs_the_same_however_long_their_history(app, browser, make, session):
+    browser.sign_in(make.user(admin=True))
+    learner = make.user()
+    history(make, session, learner, 2)
+    few = queries(app, browser, f"/admin/users/{learner.id}")
+    history(make, session, learner, 10)
+    many = queries(app, browser, f"/admin/users/{learner.id}")
+    assert few == many, f"{few} queries for a short history, {many} for a long one"

@@ -1,18 +1,23 @@
-"""CST administration of organisations: requests, creation, edits, merges, domains."""
+"""CST administration: what is waiting, organisations (requests, creation, edits, merges,
+domains) and people (their training history, erasure)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import select
 
-from elearn.admin import operations
+from elearn.admin import history, listing, operations, tasks
+from elearn.admin.forms import OrganisationFilterForm, PeopleFilterForm
 from elearn.auth import personal_data
 from elearn.auth.forms import ConfirmForm
+from elearn.certificates.codes import display_code
+from elearn.courses.catalogue import current_catalogue
+from elearn.dates import london_today
 from elearn.extensions import db
 from elearn.forms import choices
 from elearn.mail import send_mail_or_log
-from elearn.models import SECTORS, Membership, Organisation, OrganisationStatus, User
+from elearn.models import Organisation, OrganisationStatus, User, utcnow
 from elearn.organisations import registration
 from elearn.organisations.forms import (
     DeclineForm,
@@ -27,30 +32,31 @@ from elearn.permissions import Action, cst_admin_required, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-STATUS_FILTERS = [status.value for status in OrganisationStatus]
+
+@bp.get("")
+@cst_admin_required
+def home():
+    return render_template(
+        "admin/home.html", waiting=tasks.waiting(current_catalogue(), london_today())
+    )
 
 
 @bp.get("/organisations")
 @cst_admin_required
 def organisations():
-    status = request.args.get("status")
-    members = (
-        select(func.count())
-        .where(Membership.organisation_id == Organisation.id, Membership.left_at.is_(None))
-        .scalar_subquery()
+    filters = listing.OrganisationFilters.from_args(request.args)
+    page = listing.paginate(
+        listing.organisations_select(filters), listing.page_number(request.args.get("page"))
     )
-    statement = select(Organisation, members.label("members")).order_by(
-        case((Organisation.status == OrganisationStatus.PENDING, 0), else_=1), Organisation.name
-    )
-    if status in STATUS_FILTERS:
-        statement = statement.where(Organisation.status == status)
-    rows = db.session.execute(statement).all()
+    pending = [organisation for organisation in page.rows if organisation.status == "pending"]
     return render_template(
         "admin/organisations.html",
-        rows=rows,
-        status=status,
-        statuses=STATUS_FILTERS,
-        sectors=SECTORS,
+        page=page,
+        members=listing.active_members([organisation.id for organisation in page.rows]),
+        filters=filters,
+        form=OrganisationFilterForm.showing(filters),
+        duplicates=tasks.registration_duplicates(pending),
+        statuses=listing.ORGANISATION_STATUSES,
     )
 
 
@@ -78,9 +84,11 @@ def detail_page(organisation, status=200, **forms):
     ).all()
     merge_form = forms.get("merge_form") or MergeForm(formdata=None)
     merge_form.target.choices = choices((o.id, o.name) for o in others)
+    pending = organisation.status == OrganisationStatus.PENDING
     return render_template(
         "admin/organisation.html",
         organisation=organisation,
+        duplicates=tasks.registration_duplicates([organisation]) if pending else {},
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
         domain_form=forms.get("domain_form") or DomainForm(formdata=None),
         edit_form=forms.get("edit_form") or OrganisationForm(formdata=None, obj=organisation),
@@ -119,7 +127,7 @@ def approve(organisation):
             "invitations page, where it can be sent again.",
             "info",
         )
-    return redirect(url_for(".organisations", status="pending"))
+    return redirect(url_for(".home"))
 
 
 @bp.post("/organisations/<int:organisation_id>/decline")
@@ -147,7 +155,7 @@ def decline(organisation):
             f"{organisation.contact_email} could not be sent.",
             "info",
         )
-    return redirect(url_for(".organisations", status="pending"))
+    return redirect(url_for(".home"))
 
 
 @bp.post("/organisations/<int:organisation_id>/edit")
@@ -232,24 +240,17 @@ def remove_domain(organisation, domain_id: int):
 @bp.get("/users")
 @cst_admin_required
 def users():
-    search = request.args.get("q", "").strip()
-    found = []
-    if search:
-        pattern = f"%{search.lower()}%"
-        found = db.session.scalars(
-            select(User)
-            .where(
-                or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
-            )
-            .order_by(User.full_name)
-            .limit(50)
-        ).all()
-    requests = db.session.scalars(
-        select(User)
-        .where(User.erasure_requested_at.is_not(None), User.erased_at.is_(None))
-        .order_by(User.erasure_requested_at)
-    ).all()
-    return render_template("admin/users.html", search=search, found=found, requests=requests)
+    filters = listing.PeopleFilters.from_args(request.args)
+    page = listing.paginate(
+        listing.people_select(filters), listing.page_number(request.args.get("page"))
+    )
+    return render_template(
+        "admin/users.html",
+        page=page,
+        filters=filters,
+        form=PeopleFilterForm.showing(filters),
+        organisations=listing.organisations_of([person.id for person in page.rows]),
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -268,9 +269,19 @@ def user(user_id: int):
             "success",
         )
         return redirect(url_for(".user", user_id=person.id))
-    memberships = db.session.execute(
-        select(Membership, Organisation.name)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.user_id == person.id)
-    ).all()
-    return render_template("admin/user.html", person=person, form=form, memberships=memberships)
+    return render_template(
+        "admin/user.html",
+        person=person,
+        form=form,
+        memberships=history.memberships_of(person.id),
+        courses=history.training_history(person.id, current_catalogue()),
+        now=utcnow(),
+        display_code=display_code,
+        quiz_title=quiz_title,
+    )
+
+
+def quiz_title(course_slug: str, module_slug: str) -> str:
+    course = current_catalogue().get(course_slug)
+    module = course.module(module_slug) if course else None
+    return module.title if module else module_slug

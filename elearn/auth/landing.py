@@ -14,7 +14,7 @@ from elearn.permissions import manages_any_organisation
 
 def landing_url(user: User) -> str:
     if user.is_cst_admin:
-        return url_for("admin.organisations")
+        return url_for("admin.home")
     if manages_any_organisation(user):
         return url_for("organisations.index")
     return url_for("courses.my_training")

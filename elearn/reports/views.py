@@ -55,6 +55,15 @@ def filter_form() -> tuple[ReportFilterForm, coverage.ReportQuery, int]:
     return form, coverage.ReportQuery(Period(start, end), now, course), threshold
 
 
+FILTERS = ("start", "end", "course", "threshold", "sort", "order")
+
+
+def filter_args() -> dict[str, list[str]]:
+    """The filters in the address, kept in the page's links; nothing else (a stray
+    `sector`, `name` or `_anchor` would collide with url_for's own arguments)."""
+    return {key: value for key, value in request.args.to_dict(flat=False).items() if key in FILTERS}
+
+
 def sorted_table(name: str, rows: list[dict]) -> list[dict]:
     table, _, column = request.args.get("sort", "").partition(".")
     if table != name:
@@ -75,7 +84,7 @@ def index():
         departments=sorted_table("organisations", built.departments),
         gaps=sorted_table("gaps", built.gaps),
     )
-    add_links(figures, request.args.to_dict(flat=False))
+    add_links(figures, filter_args())
     return render_template(
         "reports/index.html",
         form=form,
@@ -84,7 +93,7 @@ def index():
         cell=cell,
         chart=trend_svg(figures.trend, figures.titles, "trend"),
         month_label=month_label,
-        args=request.args.to_dict(flat=False),
+        args=filter_args(),
         due_reviews=due_for_review(current_catalogue(), london_today()),
     )
 
@@ -113,7 +122,7 @@ def sector(sector: str):
         rows=rows,
         tables=TABLES,
         cell=cell,
-        args=request.args.to_dict(flat=False),
+        args=filter_args(),
     )
 
 

@@ -4,5 +4,7 @@
 // template only adds `govuk-frontend-supported` to <body> where they do, so
 // components fall back to their no-JavaScript behaviour.
 import { initAll } from '../vendor/govuk-frontend/govuk-frontend.min.js'
+import { markScrollingTables } from './table-scroll.js'
 
 initAll()
+markScrollingTables()

@@ -1,0 +1,290 @@
+"""CST's lists of organisations and people, for a City of thousands of businesses.
+
+Filters are read from the address leniently: a value that is not one of a filter's
+choices is no filter, a page number that is not a number is the first page and one past
+the end is the last, and a search loses its control characters (PostgreSQL refuses a
+NUL in a query). Searching, counting and paging are done in SQL, so each page of a list
+costs the same few queries however many rows there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, not_, or_, select
+
+from elearn.extensions import db
+from elearn.models import (
+    SECTORS,
+    Membership,
+    Organisation,
+    OrganisationDomain,
+    OrganisationStatus,
+    Role,
+    User,
+)
+
+PER_PAGE = 25
+MAX_SEARCH = 100
+MAX_PAGE = 10**9  # beyond any list: larger numbers mean the last page too
+ORGANISATION_STATUSES = {
+    OrganisationStatus.PENDING: "Waiting for a decision",
+    OrganisationStatus.APPROVED: "Approved",
+    OrganisationStatus.DECLINED: "Declined",
+    OrganisationStatus.DEACTIVATED: "Deactivated",
+}
+MANAGER_FILTERS = {"none": "No manager"}
+PEOPLE_KINDS = {
+    "cst": "CST admins",
+    "manager": "Managers",
+    "member": "Members of an organisation",
+    "none": "In no organisation",
+}
+ACCOUNT_STATES = {
+    "active": "Active",
+    "erasure": "Asked to be erased",
+    "erased": "Erased",
+}
+
+
+def clean_search(value: str | None) -> str:
+    """A search as typed, without control characters, spaces trimmed, at most MAX_SEARCH."""
+    printable = "".join(c if c.isprintable() else " " for c in (value or "")[: MAX_SEARCH * 4])
+    return " ".join(printable.split())[:MAX_SEARCH]
+
+
+def one_of(value: str | None, allowed: Mapping[str, Any]) -> str | None:
+    return value if value in allowed else None
+
+
+def page_number(value: str | None) -> int:
+    """?page= from 1; 0, -1, text or nothing is the first page."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    if len(value) > len(str(MAX_PAGE)):  # int() refuses more than 4,300 digits
+        return MAX_PAGE
+    return max(1, min(int(value), MAX_PAGE))
+
+
+@dataclass(frozen=True)
+class Paged:
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+    def numbers(self) -> list[int | None]:
+        """The page links GOV.UK's pagination shows: the first, the last, this page and
+        its neighbours, with None for an ellipsis between."""
+        wanted = sorted(
+            {1, self.pages, *range(self.page - 1, self.page + 2)} & set(range(1, self.pages + 1))
+        )
+        shown: list[int | None] = []
+        for number in wanted:
+            if shown and number - shown[-1] > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+
+def paginate(statement: Select, page: int, per_page: int = PER_PAGE) -> Paged:
+    """One page of a statement's rows (one entity each) and how many there are in all; a
+    page past the end is the last. A filtered list is counted in the same pass as its
+    page is found (a window function): a search reads every row once, not twice. An
+    unfiltered one is counted apart, which databases answer from an index."""
+    if statement.whereclause is None:
+        total = _count(statement)
+        page = min(page, max(1, -(-total // per_page)))
+        rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page))
+        return Paged(rows=list(rows), total=total, page=page, per_page=per_page)
+    numbered = statement.add_columns(func.count().over())
+
+    def rows_of(page: int) -> list:
+        return db.session.execute(numbered.limit(per_page).offset((page - 1) * per_page)).all()
+
+    found = rows_of(page)
+    if not found and page > 1:
+        page = max(1, -(-_count(statement) // per_page))
+        found = rows_of(page)
+    total = found[0][1] if found else 0
+    return Paged(rows=[row[0] for row in found], total=total, page=page, per_page=per_page)
+
+
+def _count(statement: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def contains(column, text: str):
+    """Case-insensitive "contains", with % and _ taken literally: ILIKE on PostgreSQL, and
+    on SQLite its LIKE, which ignores case without lower()'s cost on every row (for
+    ASCII letters only, as SQLite's lower() does too)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return column.contains(text, autoescape=True)
+    return column.icontains(text, autoescape=True)
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationFilters:
+    search: str = ""
+    status: str | None = None
+    sector: str | None = None
+    manager: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> OrganisationFilters:
+        return cls(
+            search=clean_search(args.get("q")),
+            status=one_of(args.get("status"), ORGANISATION_STATUSES),
+            sector=one_of(args.get("sector"), SECTORS),
+            manager=one_of(args.get("manager"), MANAGER_FILTERS),
+        )
+
+    def args(self) -> dict[str, str]:
+        """The filters in force, as the address gives them (for links that keep them)."""
+        named = asdict(self)
+        named["q"] = named.pop("search")
+        return {key: value for key, value in named.items() if value}
+
+
+def with_manager():
+    """The ids of organisations with a current manager: one pass over the memberships,
+    rather than a look for each organisation."""
+    return select(Membership.organisation_id).where(
+        Membership.role == Role.MANAGER, Membership.left_at.is_(None)
+    )
+
+
+def organisations_select(filters: OrganisationFilters) -> Select:
+    """Organisations matching the filters, requests waiting for a decision first."""
+    statement = select(Organisation).order_by(
+        case((Organisation.status == OrganisationStatus.PENDING, 0), else_=1),
+        func.lower(Organisation.name),
+        Organisation.id,
+    )
+    if filters.search:
+        text = filters.search.lstrip("@")
+        domains = (
+            select(OrganisationDomain.id)
+            .where(OrganisationDomain.organisation_id == Organisation.id)
+            .where(contains(OrganisationDomain.domain, text))
+            .exists()
+        )
+        statement = statement.where(
+            or_(
+                contains(Organisation.name, filters.search),
+                contains(Organisation.contact_email, text),
+                domains,
+            )
+        )
+    if filters.status:
+        statement = statement.where(Organisation.status == filters.status)
+    if filters.sector:
+        statement = statement.where(Organisation.sector == filters.sector)
+    if filters.manager == "none":
+        statement = statement.where(Organisation.id.not_in(with_manager()))
+    return statement
+
+
+def active_members(organisation_ids: list[int]) -> dict[int, int]:
+    """How many current members each of these organisations has, in one query."""
+    if not organisation_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Membership.organisation_id, func.count())
+            .where(Membership.organisation_id.in_(organisation_ids), Membership.left_at.is_(None))
+            .group_by(Membership.organisation_id)
+        ).all()
+    )
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleFilters:
+    search: str = ""
+    kind: str | None = None
+    account: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> PeopleFilters:
+        return cls(
+            search=clean_search(args.get("q")),
+            kind=one_of(args.get("kind"), PEOPLE_KINDS),
+            account=one_of(args.get("account"), ACCOUNT_STATES),
+        )
+
+    def args(self) -> dict[str, str]:
+        named = asdict(self)
+        named["q"] = named.pop("search")
+        return {key: value for key, value in named.items() if value}
+
+
+def _member(*conditions):
+    return (
+        select(Membership.id)
+        .where(Membership.user_id == User.id, Membership.left_at.is_(None), *conditions)
+        .exists()
+    )
+
+
+KIND_CONDITIONS = {
+    "cst": lambda: User.is_cst_admin.is_(True),
+    "manager": lambda: _member(Membership.role == Role.MANAGER),
+    "member": lambda: _member(),
+    "none": lambda: and_(User.is_cst_admin.is_(False), not_(_member())),
+}
+ACCOUNT_CONDITIONS = {
+    "active": lambda: and_(User.active.is_(True), User.erased_at.is_(None)),
+    "erasure": lambda: and_(User.erasure_requested_at.is_not(None), User.erased_at.is_(None)),
+    "erased": lambda: User.erased_at.is_not(None),
+}
+
+
+def people_select(filters: PeopleFilters) -> Select:
+    """People matching the filters, by name."""
+    statement = select(User).order_by(func.lower(User.full_name), User.id)
+    if filters.search:
+        statement = statement.where(
+            or_(contains(User.full_name, filters.search), contains(User.email, filters.search))
+        )
+    if filters.kind:
+        statement = statement.where(KIND_CONDITIONS[filters.kind]())
+    if filters.account:
+        statement = statement.where(ACCOUNT_CONDITIONS[filters.account]())
+    return statement
+
+
+def organisations_of(user_ids: list[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """Each person's current organisations as (id, name, role), in one query."""
+    found: dict[int, list[tuple[int, str, str]]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return found
+    rows = db.session.execute(
+        select(Membership.user_id, Organisation.id, Organisation.name, Membership.role)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id.in_(user_ids), Membership.left_at.is_(None))
+        .order_by(Organisation.name)
+    )
+    for user_id, organisation_id, name, role in rows:
+        found[user_id].append((organisation_id, name, role))
+    return found
