@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from elearn.admin.demo_plan import (
@@ -31,14 +30,13 @@ from elearn.admin.demo_plan import (
     required_courses,
 )
 from elearn.auth.accounts import find_user
-from elearn.certificates.codes import new_code
+from elearn.certificates.operations import issue_certificate
 from elearn.courses.catalogue import Catalogue, Course, current_catalogue
 from elearn.courses.standing import update_standing
 from elearn.dates import add_months
 from elearn.extensions import db
 from elearn.models import (
     Assignment,
-    Certificate,
     Completion,
     CompletionMethod,
     ExternalRecord,
@@ -147,7 +145,6 @@ def _record(
             )
         ).all()
     )
-    issuer = current_app.config["ELEARN_ISSUER"]
     for person in people:
         user = users[person.email]
         organisation = organisations[person.organisation]
@@ -157,7 +154,7 @@ def _record(
             course = catalogue.get(slug)
             moments = [(at, how) for s, at, how in person.completions if s == slug]
             for sequence, (at, how) in enumerate(moments, start=1):
-                _completion(user, organisation, course, sequence, at, how, issuer)
+                _completion(user, organisation, course, sequence, at, how)
             update_standing(user.id, slug)
     _views(people, users)
     _external_records(people, users, now)
@@ -208,7 +205,6 @@ def _completion(
     sequence: int,
     at: datetime,
     method: str,
-    issuer: str,
 ) -> None:
     """A completion as the course would record it, and its certificate as issued then."""
     expires = add_months(at, course.valid_for_months) if course.valid_for_months else None
@@ -224,22 +220,7 @@ def _completion(
     )
     db.session.add(completion)
     db.session.flush()
-    db.session.add(
-        Certificate(
-            code=new_code(),
-            completion_id=completion.id,
-            user_id=user.id,
-            name_printed=user.full_name,
-            course_slug=course.slug,
-            course_title=course.title,
-            course_version=course.version,
-            method=completion.method,
-            issuer=issuer,
-            completed_at=at,
-            expires_at=expires,
-            issued_at=at,
-        )
-    )
+    issue_certificate(completion, course, user, issued_at=at)
 
 
 def _views(people: list[Person], users: dict[str, User]) -> None:
