@@ -28,6 +28,7 @@ from elearn.organisations.forms import (
 )
 from elearn.organisations.notifications import send_waiting
 from elearn.organisations.operations import OperationRefused
+from elearn.paging import page_number, paginate
 from elearn.permissions import Action, cst_admin_required, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,9 +46,7 @@ def home():
 @cst_admin_required
 def organisations():
     filters = listing.OrganisationFilters.from_args(request.args)
-    page = listing.paginate(
-        listing.organisations_select(filters), listing.page_number(request.args.get("page"))
-    )
+    page = paginate(listing.organisations_select(filters), page_number(request.args.get("page")))
     pending = [organisation for organisation in page.rows if organisation.status == "pending"]
     return render_template(
         "admin/organisations.html",
@@ -241,9 +240,7 @@ def remove_domain(organisation, domain_id: int):
 @cst_admin_required
 def users():
     filters = listing.PeopleFilters.from_args(request.args)
-    page = listing.paginate(
-        listing.people_select(filters), listing.page_number(request.args.get("page"))
-    )
+    page = paginate(listing.people_select(filters), page_number(request.args.get("page")))
     return render_template(
         "admin/users.html",
         page=page,

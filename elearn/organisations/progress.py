@@ -23,6 +23,7 @@ from elearn.models import (
     ModuleView,
     User,
 )
+from elearn.paging import Paged
 
 REFRESHER_WINDOW = timedelta(days=30)
 
@@ -151,26 +152,14 @@ def _selected_index(query: ProgressQuery) -> int | None:
     return 0
 
 
-@dataclass(frozen=True)
-class ProgressPage:
-    rows: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def progress_page(
     organisation_id: int, query: ProgressQuery, now: datetime, page: int, per_page: int = 50
-) -> ProgressPage:
+) -> Paged:
     statement = progress_select(organisation_id, query, now)
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     page = max(1, min(page, max(1, -(-total // per_page))))
     rows = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return ProgressPage(rows=rows, total=total, page=page, per_page=per_page)
+    return Paged(rows=rows, total=total, page=page, per_page=per_page)
 
 
 def status_counts(organisation_id: int, course_slugs: tuple[str, ...], now: datetime) -> dict:

@@ -34,6 +34,7 @@ from elearn.organisations.progress import (
 )
 from elearn.organisations.setup import setup_steps
 from elearn.organisations.tokens import display_join_code
+from elearn.paging import page_number
 from elearn.permissions import Action, managed_organisations, requires
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -110,7 +111,7 @@ def progress_query(organisation) -> ProgressQuery:
 @requires(Action.VIEW_ORGANISATION)
 def members(organisation):
     query = progress_query(organisation)
-    page = progress_page(organisation.id, query, utcnow(), request.args.get("page", 1, type=int))
+    page = progress_page(organisation.id, query, utcnow(), page_number(request.args.get("page")))
     filters = ProgressFilterForm(request.args)
     filters.team.choices = choices(
         [("", "All teams")] + [(team, team) for team in operations.teams(organisation.id)]
