@@ -102,7 +102,7 @@ class Config:
         self.MAIL_USE_TLS = _flag("MAIL_USE_TLS", True)  # STARTTLS, on 587
         # TLS from the first byte, as on port 465 ("SMTPS")
         self.MAIL_USE_SSL = _flag("MAIL_USE_SSL", self.MAIL_PORT == 465)
-        self.MAIL_FROM = env.get("MAIL_FROM", "elearn <no-reply@localhost>")
+        self.MAIL_FROM = env.get("MAIL_FROM", "Community Safety e-learning <no-reply@localhost>")
         self.MAIL_DIR = INSTANCE_DIR / "mail"
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)

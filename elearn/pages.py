@@ -16,13 +16,22 @@ def home():
     return render_template("pages/home.html", courses=list(catalogue()))
 
 
+TEAM_CONTACT = "cst"  # the Community Safety Team's entry in content/contacts.yaml
+
+
 @bp.get("/privacy")
 def privacy():
     from flask import current_app
 
-    return render_template("pages/privacy.html", retention=current_app.config["RETENTION_MONTHS"])
+    return render_template(
+        "pages/privacy.html",
+        retention=current_app.config["RETENTION_MONTHS"],
+        contact=catalogue().contacts.get(TEAM_CONTACT),
+    )
 
 
 @bp.get("/accessibility")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    return render_template(
+        "pages/accessibility.html", contact=catalogue().contacts.get(TEAM_CONTACT)
+    )

@@ -57,7 +57,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "auth.account": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "auth.data_export": SIGNED_IN,
-    "auth.request_erasure": dict.fromkeys(ROLES, 302),
+    "auth.request_erasure": SIGNED_IN,
     "joining.register_organisation": EVERYONE,
     "joining.join": EVERYONE,
     "joining.join_signed_in": dict.fromkeys(ROLES, 302),

@@ -125,7 +125,7 @@ def test_password_reset_by_emailed_link(app, browser, make, session):
     assert page.h1 == "Check your email"
     [message] = mails(app)
     assert message["To"] == "reset@example.com"
-    assert message["Subject"] == "Reset your elearn password"
+    assert message["Subject"] == "Reset your Community Safety e-learning password"
     link = re.search(
         r"http://localhost(/reset-password/\S+)", message.get_payload(decode=True).decode()
     ).group(1)

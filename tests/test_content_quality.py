@@ -393,3 +393,15 @@ def test_the_contacts_page_lists_every_contact_with_its_confirmed_date(tmp_path,
     assert headings == ["Prevent", "Other contacts"]
     assert [a["href"] for a in page.soup.select("nav a")][-2:] == ["#topic-1", "#topic-2"]
     assert "call 999" in page.text()
+
+
+def test_the_privacy_and_accessibility_pages_give_the_team_s_contact(tmp_path, app):
+    (tmp_path / "content").mkdir(parents=True, exist_ok=True)
+    team = CONTACTS.replace("cst-prevent:", "cst:")
+    (tmp_path / "content" / "contacts.yaml").write_text(team)
+    content = write(tmp_path, {"course.md": COURSE, "01-reading.md": MODULE})
+    client = Browser(app_on(app, tmp_path, content).test_client())
+    for path in ("/privacy", "/accessibility"):
+        inset = client.get(path).soup.select_one(".govuk-inset-text")
+        assert inset.select_one("a[href='tel:02073323808']") is not None, path
+        assert "prevent@example.gov.uk" in inset.get_text()

@@ -168,12 +168,15 @@ def test_a_developer_reads_the_newest_emails_in_the_browser(app, browser, make, 
         for row in listing.soup.select("tbody tr")
     ]
     assert len(rows) == mail_viewer.NEWEST
-    assert rows[0][:2] == ["Reset your elearn password", "reset@example.com"], rows[0]
+    assert rows[0][:2] == [
+        "Reset your Community Safety e-learning password",
+        "reset@example.com",
+    ], rows[0]
     assert rows[1][1] == f"person{mail_viewer.NEWEST + 2}@example.com"
     assert rows[-1][1] == "person4@example.com", "the four oldest are left out"
 
     shown = browser.get(listing.soup.select_one("tbody tr a")["href"])
-    assert shown.h1 == "Reset your elearn password"
+    assert shown.h1 == "Reset your Community Safety e-learning password"
     assert "reset@example.com" in shown.soup.select_one(".govuk-summary-list").get_text()
     [link] = shown.soup.select(".govuk-inset-text a")
     assert re.fullmatch(r"http://localhost/reset-password/\S+", link["href"])

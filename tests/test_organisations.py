@@ -89,7 +89,10 @@ def test_business_registers_cst_approves_and_contact_becomes_manager(
         page.text()
     )
     assert page.soup.find("input", {"name": "full_name"})["value"] == "Priya Shah"
-    browser.post(link, {"full_name": "Priya Shah", "password": PASSWORD, "confirm": PASSWORD})
+    page = browser.post(
+        link, {"full_name": "Priya Shah", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert page.response.headers["Location"] == "/organisations/", "to her checklist"
     priya = session.scalar(select(User).where(User.email == "priya@cheapside.example"))
     membership = session.scalar(select(Membership).where(Membership.user_id == priya.id))
     assert (membership.organisation_id, membership.role) == (organisation.id, "manager")
@@ -290,6 +293,10 @@ def test_join_code_lets_a_new_person_join_after_verifying_email(
     other_browser.get("/join")
     page = other_browser.post("/join", {"code": code.lower().replace("-", " ")}, status=200)
     assert page.h1 == f"Create an account to join {org.name}"
+    typo = {"full_name": "Jo Code", "email": "jo@", "join_code": code.replace("-", "")}
+    page = other_browser.post("/create-account", typo, status=200)
+    assert page.h1 == f"Create an account to join {org.name}", "the code kept after a typing error"
+    assert f"You used the join code {code}" in page.text()
     page = other_browser.post(
         "/create-account",
         {"full_name": "Jo Code", "email": "jo@example.com", "join_code": code.replace("-", "")},
@@ -346,6 +353,10 @@ def test_signed_in_person_joins_with_a_code(browser, other_browser, make, sessio
         )
         == 1
     )
+    page = other_browser.post("/join", {"code": code}, status=200)
+    other_browser.post(page.soup.select_one("form[action^='/join/']")["action"])
+    page = other_browser.get("/my-training")
+    assert f"You are already a member of {org.name}." in page.text()
 
 
 def test_verified_address_at_an_allowed_domain_joins_automatically(app, browser, make, session):
@@ -362,6 +373,7 @@ def test_verified_address_at_an_allowed_domain_joins_automatically(app, browser,
     browser.get(link)
     browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
     sam = session.scalar(select(User).where(User.email == "sam@cityoflondon.example"))
+    assert "not in an organisation yet" not in browser.get("/my-training").text()
     assert session.scalar(
         select(Membership.organisation_id).where(Membership.user_id == sam.id)
     ) == (department.id)
@@ -564,3 +576,16 @@ def test_a_course_required_of_one_team_counts_only_that_team(browser, make, sess
     assert cells[headers.index("Overdue") - 1] == "2overdue", "the two in Operations, not all four"
     page = browser.get(f"/organisations/{org.id}/members?course=basics&status=not+required")
     assert "Sam Sales" in page.text() and "Ola Ops" not in page.text()
+
+
+def test_an_account_that_joins_nothing_is_told_so(app, browser, session):
+    browser.get("/create-account")
+    browser.post(
+        "/create-account", {"full_name": "Jo Bloggs", "email": "jo@nowhere.example"}, status=200
+    )
+    link = link_in(mail_to(app, "jo@nowhere.example"), "/create-account/")
+    browser.get(link)
+    page = browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
+    assert page.response.headers["Location"] == "/my-training"
+    page = browser.get("/my-training")
+    assert "you are not in an organisation yet" in page.text()

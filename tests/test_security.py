@@ -301,3 +301,23 @@ def test_a_fresh_session_cookie_is_not_signed_again_until_a_minute_old(browser, 
     assert "Set-Cookie" not in browser.get("/my-training").response.headers
     browser.sign_out()  # a changed session is always sent
     assert browser.last.response.headers["Set-Cookie"]
+
+
+def test_asking_to_be_erased_is_confirmed_and_can_be_withdrawn(browser, make, session):
+    learner = make.user(org=make.organisation("Erasure Co"))
+    browser.sign_in(learner)
+    page = browser.get("/account")
+    assert "Erasure Co" in page.text()
+    assert not page.soup.select("form[action='/account/erasure']"), "no one-click request"
+    page = browser.get("/account/erasure")
+    assert page.h1 == "Ask for your data to be erased?"
+    assert session.get(User, learner.id).erasure_requested_at is None
+    browser.post("/account/erasure")
+    session.expire_all()
+    assert session.get(User, learner.id).erasure_requested_at is not None
+    page = browser.get("/account/erasure")
+    assert page.h1 == "Withdraw your request to be erased?"
+    browser.post("/account/erasure", {"withdraw": "1"})
+    session.expire_all()
+    assert session.get(User, learner.id).erasure_requested_at is None
+    assert "You have withdrawn your request" in browser.get("/account").text()

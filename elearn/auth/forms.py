@@ -110,7 +110,7 @@ class CodeForm(Form):
     code = StringField(
         "Code from your authenticator app",
         widget=GovTextInput(),
-        description="The 6-digit code it shows for City of London e-learning.",
+        description="The 6-digit code it shows for Community Safety e-learning.",
         validators=[InputRequired(message="Enter the 6-digit code")],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())

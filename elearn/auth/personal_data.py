@@ -129,6 +129,13 @@ def request_erasure(user: User) -> None:
     audit.record("erasure_requested", user, actor_id=user.id)
 
 
+def withdraw_erasure_request(user: User) -> None:
+    if user.erasure_requested_at is None:
+        return
+    user.erasure_requested_at = None
+    audit.record("erasure_request_withdrawn", user, actor_id=user.id)
+
+
 def erase_user(user: User, reason: str) -> None:
     """Remove what identifies a person; keep anonymous records so figures do not change."""
     email = user.email

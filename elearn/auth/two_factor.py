@@ -12,7 +12,7 @@ from sqlalchemy import or_, update
 from elearn.extensions import db
 from elearn.models import User
 
-ISSUER = "City of London e-learning"
+ISSUER = "Community Safety e-learning"
 WRONG = "Enter the code your app shows now"
 USED = "That code has been used: enter the next code your app shows"
 

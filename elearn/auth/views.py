@@ -36,6 +36,7 @@ from elearn.extensions import db, limiter, login_manager
 from elearn.links import site_url
 from elearn.mail import send_mail_or_log
 from elearn.models import User
+from elearn.models.organisation import memberships_of
 from elearn.permissions import manages_any
 
 bp = Blueprint("auth", __name__)
@@ -195,7 +196,11 @@ def request_reset():
             link = site_url("auth.reset_password", token=accounts.reset_token(user))
             # A failure shows nothing different: the page must not tell who has an account.
             send_mail_or_log(
-                user.email, "Reset your elearn password", "password_reset", user=user, link=link
+                user.email,
+                "Reset your Community Safety e-learning password",
+                "password_reset",
+                user=user,
+                link=link,
             )
             audit.record("password_reset_requested", user, actor_id=user.id)
             db.session.commit()
@@ -232,7 +237,9 @@ def account():
             db.session.commit()
             flash("Your name has been saved. New certificates will show it.", "success")
         return redirect(url_for(".account"))
-    return render_template("auth/account.html", form=form)
+    return render_template(
+        "auth/account.html", form=form, memberships=memberships_of(current_user.id)
+    )
 
 
 @bp.get("/account/data.json")
@@ -246,17 +253,28 @@ def data_export():
     return response
 
 
-@bp.post("/account/erasure")
+@bp.route("/account/erasure", methods=["GET", "POST"])
 @login_required
 def request_erasure():
-    if not ConfirmForm().validate_on_submit():
+    """Asking to be erased is confirmed on a page of its own, and can be withdrawn until
+    the Community Safety Team has done it."""
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("auth/request_erasure.html", form=form)
+    if not form.validate_on_submit():
         abort(400)
     user = db.session.get(User, current_user.id)
+    if request.form.get("withdraw"):
+        personal_data.withdraw_erasure_request(user)
+        db.session.commit()
+        flash("You have withdrawn your request. Your data will be kept.", "success")
+        return redirect(url_for(".account"))
     personal_data.request_erasure(user)
     db.session.commit()
     flash(
-        "Your request has been sent to the Community Safety Team. They will erase your "
-        "data within one month and email you when it is done.",
+        "Your request has been sent to the Community Safety Team. They will erase your data "
+        "within one month; after that you will not be able to sign in. Until then you can "
+        "withdraw it here.",
         "success",
     )
     return redirect(url_for(".account"))

@@ -195,6 +195,16 @@ class Assignment(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
+def memberships_of(user_id: int) -> list:
+    """The organisations a person belongs to now: (name, role, team) rows, by name."""
+    return db.session.execute(
+        select(Organisation.name, Membership.role, Membership.team)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == user_id, Membership.left_at.is_(None))
+        .order_by(Organisation.name)
+    ).all()
+
+
 def required_courses(user_id: int) -> dict[str, date]:
     """The courses a learner's organisations require of them, with the earliest due date."""
     rows = db.session.execute(

@@ -9,6 +9,7 @@ from flask_login import current_user
 from elearn.auth import registration
 from elearn.auth.accounts import find_user, start_session
 from elearn.auth.forms import ConfirmForm
+from elearn.auth.landing import landing_url
 from elearn.extensions import db, limiter
 from elearn.links import site_url
 from elearn.mail import send_mail_or_log
@@ -29,11 +30,21 @@ bp = Blueprint("joining", __name__)
 JOIN_LIMIT = "10 per minute;60 per hour"
 
 
-def welcome(user: User, organisation: Organisation | None) -> None:
+def welcome(user: User, organisation: Organisation | None):
+    """Sign the new account in and send it where its work is (a manager to the
+    organisation's checklist), saying what it joined, or that it joined nothing yet."""
     start_session(user)
     db.session.commit()
     if organisation is not None:
         flash(f"You have joined {organisation.name}.", "success")
+    else:
+        flash(
+            "Your account is ready, but you are not in an organisation yet: your training "
+            "will not count towards your employer's until you join it. Ask your manager "
+            "for an invitation or a join code.",
+            "info",
+        )
+    return redirect(landing_url(user))
 
 
 @bp.route("/organisations/register", methods=["GET", "POST"])
@@ -81,8 +92,7 @@ def invitation(token: str):
             abort(409)
         operations.accept_invitation(invitation, user)
         db.session.commit()
-        welcome(user, invitation.organisation)
-        return redirect(url_for("courses.my_training"))
+        return welcome(user, invitation.organisation)
     return render_template("joining/invitation.html", invitation=invitation, form=form)
 
 
@@ -91,10 +101,11 @@ def accept_signed_in(invitation: Invitation):
         return render_template("joining/invitation_other_account.html"), 403
     form = ConfirmForm()
     if form.validate_on_submit():
-        operations.accept_invitation(invitation, db.session.get(User, current_user.id))
+        user = db.session.get(User, current_user.id)
+        operations.accept_invitation(invitation, user)
         db.session.commit()
         flash(f"You have joined {invitation.organisation.name}.", "success")
-        return redirect(url_for("courses.my_training"))
+        return redirect(landing_url(user))
     return render_template("joining/invitation_accept.html", invitation=invitation, form=form)
 
 
@@ -131,6 +142,9 @@ def join_signed_in(code: str):
     if organisation is None or not ConfirmForm().validate_on_submit():
         flash("That join code is no longer in use. Check it with your manager.", "info")
         return redirect(url_for(".join"))
+    if operations.active_membership(current_user.id, organisation.id) is not None:
+        flash(f"You are already a member of {organisation.name}.", "info")
+        return redirect(url_for("courses.my_training"))
     operations.join(organisation, db.session.get(User, current_user.id), how="joined_by_code")
     db.session.commit()
     flash(f"You have joined {organisation.name}.", "success")
@@ -162,7 +176,14 @@ def create_account():
                 link=site_url("joining.confirm_account", token=token),
             )
         return render_template("joining/check_email.html", email=email)
-    return render_template("joining/create_account.html", form=form, organisation=None, code=None)
+    code = normalise_join_code(form.join_code.data or "")
+    organisation = operations.organisation_for_join_code(code) if code else None
+    return render_template(
+        "joining/create_account.html",
+        form=form,
+        organisation=organisation,
+        code=display_join_code(code) if organisation else None,
+    )
 
 
 @bp.route("/create-account/<token>", methods=["GET", "POST"])
@@ -186,6 +207,5 @@ def confirm_account(token: str):
                 how="joined_by_code" if details.get("code") else "joined_by_domain",
             )
         db.session.commit()
-        welcome(user, organisation)
-        return redirect(url_for("courses.my_training"))
+        return welcome(user, organisation)
     return render_template("joining/set_password.html", form=form, email=details["email"])

@@ -31,7 +31,7 @@ def test_a_developer_opens_the_newest_email(server, page, accessibility):
     accessibility.check(page)
 
     follow(page, newest.get_by_role("link"))
-    expect(page.locator("h1")).to_have_text("Reset your elearn password")
+    expect(page.locator("h1")).to_have_text("Reset your Community Safety e-learning password")
     expect(page.locator("main")).to_contain_text("Dear Siobhán O'Brien,")
     link = page.locator(".govuk-inset-text a")
     expect(link).to_have_attribute("href", link.inner_text())
