@@ -63,6 +63,7 @@ def committee_paper(figures: Dashboard) -> Paper:
     dated = london_date(figures.query.now)
     by_course = split_table("courses", figures.courses)
     by_sector = split_table("sectors", figures.sectors)
+    by_department = split_table("organisations", figures.departments, leave_out={"sector_name"})
     sections = [
         Section("Summary", paragraphs=list(figures.summary)),
         Section("Headline figures", table=headline_table(figures)),
@@ -71,6 +72,17 @@ def committee_paper(figures: Dashboard) -> Paper:
         Section("Coverage by course", table=by_course[1]),
         Section(TABLES["sectors"][0], table=by_sector[0]),
         Section("Coverage by sector", paragraphs=_sectors_without(figures), table=by_sector[1]),
+        *_departments(figures, by_department),
+        Section(
+            f"Required training below {figures.threshold}% coverage",
+            paragraphs=[] if figures.gaps else ["No organisation is below the threshold."],
+            table=gaps_table(figures) if figures.gaps else None,
+        ),
+        Section(
+            "Members overdue, by organisation",
+            paragraphs=[] if figures.overdue else ["Nobody is overdue."],
+            table=overdue_table(figures) if figures.overdue else None,
+        ),
         Section("How the figures are counted", paragraphs=[HOW_COUNTED]),
     ]
     return Paper(
@@ -110,16 +122,40 @@ def headline_table(figures: Dashboard) -> Table:
     )
 
 
-def split_table(name: str, rows: list[dict]) -> tuple[Table, Table]:
+def split_table(
+    name: str, rows: list[dict], leave_out: set[str] = frozenset()
+) -> tuple[Table, Table]:
     """A dashboard table as two that fit a portrait page without breaking a word: the
     training figures, then coverage, each led by the row's name."""
     first, *others = TABLES[name][1]
-    training = (first, *(column for column in others if column not in COVERAGE))
+    training = (
+        first,
+        *(c for c in others if c not in COVERAGE and c.key not in leave_out),
+    )
     coverage = (first, *COVERAGE)
     return tuple(
         Table(columns, [[cell(row, column) for column in columns] for row in rows])
         for columns in (training, coverage)
     )
+
+
+def _departments(figures: Dashboard, tables: tuple[Table, Table]) -> list[Section]:
+    if not figures.departments:
+        return [Section("Corporation departments", ["No Corporation department is enrolled yet."])]
+    return [
+        Section("Corporation departments", table=tables[0]),
+        Section("Coverage of Corporation departments", table=tables[1]),
+    ]
+
+
+def gaps_table(figures: Dashboard) -> Table:
+    columns = TABLES["gaps"][1]
+    return Table(columns, [[cell(row, column) for column in columns] for row in figures.gaps])
+
+
+def overdue_table(figures: Dashboard) -> Table:
+    columns = (Column("name", "Organisation"), Column("overdue", "Members overdue", numeric=True))
+    return Table(columns, [[cell(row, column) for column in columns] for row in figures.overdue])
 
 
 def trend_table(figures: Dashboard) -> Table:
