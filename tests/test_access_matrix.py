@@ -49,7 +49,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "courses.attempt_result": OWNER_ONLY,
     "courses.submit_quiz": {"visitor": 302, "learner": 302, **dict.fromkeys(ROLES[2:], 404)},
     "auth.sign_in": REDIRECTS_WHEN_SIGNED_IN,
-    "auth.sign_out": dict.fromkeys(ROLES, 302),
+    "auth.sign_out": SIGNED_IN,
     "auth.request_reset": EVERYONE,
     "auth.reset_password": dict.fromkeys(ROLES, 400),
     "auth.two_factor_code": dict.fromkeys(ROLES, 302),

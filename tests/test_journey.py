@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from elearn.models import Certificate, Completion, ModuleView, QuizAttempt, utcnow
+from tests.conftest import Page
 
 COURSE = "/courses/basics"
 
@@ -337,3 +338,21 @@ def test_course_images_are_served_and_paths_cannot_escape(browser, session):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert browser.client.get(f"{COURSE}/images/../course.md").status_code == 404
+
+
+def test_odd_pages_a_newcomer_meets_answer_plainly(browser, make):
+    """A visitor's course page offers sign-in first; /sign-out typed in shows a button;
+    an unknown certificate code is kept for mending; a quiz says how many questions."""
+    page = browser.get("/courses/basics")
+    button = page.soup.select_one("main a.govuk-button")
+    assert button.get_text(strip=True) == "Sign in to start this course"
+    hints = [h.get_text(strip=True) for h in page.soup.select(".govuk-task-list__hint")]
+    assert hints[-1] == "2 questions"
+    page = Page(browser.client.get("/verify/ABCD-EFGH-JKMN"))
+    assert page.response.status_code == 404
+    assert page.soup.select_one("input#code")["value"] == "ABCD-EFGH-JKMN"
+    browser.sign_in(make.user())
+    page = browser.get("/sign-out")
+    assert page.h1 == "Sign out"
+    browser.post("/sign-out")
+    assert browser.get("/my-training", status=302)

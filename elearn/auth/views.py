@@ -172,10 +172,14 @@ def two_factor_setup():
     )
 
 
-@bp.post("/sign-out")
+@bp.route("/sign-out", methods=["GET", "POST"])
 @login_required
 def sign_out():
+    """Signing out is a POST (a link elsewhere cannot sign anyone out); the address typed
+    or bookmarked shows a button that does it."""
     form = ConfirmForm()
+    if request.method == "GET":
+        return render_template("auth/sign_out.html", form=form)
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
         user.end_other_sessions()

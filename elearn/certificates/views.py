@@ -147,7 +147,8 @@ def verify_code(code: str):
     normalised = normalise_code(code)
     certificate = operations.find_certificate(normalised) if looks_like_code(normalised) else None
     if certificate is None:
-        return render_template("certificates/not_found.html", form=VerifyForm()), 404
+        typed = VerifyForm(data={"code": code[:100]})  # kept, so a typing slip is easy to mend
+        return render_template("certificates/not_found.html", form=typed), 404
     shown = operations.current_version(certificate)
     if shown.id != certificate.id:
         flash("This certificate was re-issued. These are the details of the current one.", "info")

@@ -39,7 +39,7 @@ def summary(headline: Headline, courses: list[dict], period: Period) -> list[str
     covered = [row for row in courses if row["coverage"] is not None]
     for row in covered:
         sentences.append(
-            f"Where organisations require {row['title']}, {row['coverage']:.0f}% of the members "
+            f"Where organisations require {row['title']}, {row['coverage']:.1f}% of the members "
             f"who must take it have a valid completion ({row['trained_of_required']:,} of "
             f"{row['required_of']:,})."
         )
