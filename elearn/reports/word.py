@@ -12,7 +12,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
 from elearn.documents.typesetting import png
 from elearn.reports.dashboard import Dashboard
@@ -27,6 +27,7 @@ def training_update_docx(figures: Dashboard) -> bytes:
     paper = committee_paper(figures)
     document = Document()
     _page_and_properties(document, paper, figures)
+    _plain_styles(document)
     document.add_heading(paper.title, level=1)
     for label, value in paper.details:
         paragraph = document.add_paragraph(style="No Spacing")
@@ -83,6 +84,33 @@ def _page_and_properties(document, paper: Paper, figures: Dashboard) -> None:
         run.font.size = Pt(9)
 
 
+def _plain_styles(document) -> None:
+    """A council paper's look, not Word's default: one sans-serif face, black headings."""
+    for name in ("Normal", "Heading 1", "Heading 2", "Caption", "No Spacing"):
+        font = document.styles[name].font
+        font.name = "Arial"
+        font.color.rgb = RGBColor(0x0B, 0x0C, 0x0C)
+    document.styles["Heading 1"].font.size = Pt(20)
+    document.styles["Heading 2"].font.size = Pt(14)
+
+
+def _widths(table: Table) -> list[int]:
+    """Column widths in proportion to what they hold, so no word is broken: the label
+    column gets room for most of a name, each figure column what its header's longest
+    word needs."""
+
+    def longest_word(index: int) -> int:
+        texts = [table.columns[index].label, *(row[index] for row in table.rows)]
+        return max(len(word) for text in texts for word in text.split() or [""])
+
+    label = max(len(row[0]) for row in table.rows) if table.rows else 10
+    weights = [min(max(label, 12), 28)] + [
+        max(8, longest_word(index)) for index in range(1, len(table.columns))
+    ]
+    total = sum(weights)
+    return [int(TEXT_WIDTH * weight / total) for weight in weights]
+
+
 def _field(paragraph, instruction: str) -> None:
     """A field Word fills in (the page number, the number of pages)."""
     field = OxmlElement("w:fldSimple")
@@ -109,6 +137,8 @@ def _add_table(document, table: Table, section: Section) -> None:
     result = document.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     result.style = "Table Grid"
     result.alignment = WD_TABLE_ALIGNMENT.LEFT
+    result.autofit = False
+    widths = _widths(table)
     caption = OxmlElement("w:tblCaption")
     caption.set(qn("w:val"), section.heading)
     result._tbl.tblPr.append(caption)
@@ -120,7 +150,10 @@ def _add_table(document, table: Table, section: Section) -> None:
             header = OxmlElement("w:tblHeader")  # repeated at the top of each page
             header.set(qn("w:val"), "true")
             properties.append(header)
-        for column, cell, value in zip(table.columns, row.cells, values, strict=True):
+        for column, cell, value, width in zip(
+            table.columns, row.cells, values, widths, strict=True
+        ):
+            cell.width = width
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(value)
             run.font.size = Pt(9)
