@@ -81,3 +81,10 @@ def paginate(statement: Select, page: int, per_page: int = PER_PAGE) -> Paged:
 
 def _count(statement: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+
+
+def paged(rows: list, page: int, per_page: int = PER_PAGE) -> Paged:
+    """One page of rows already in hand (figures a report worked out); past the end, the last."""
+    page = min(page, max(1, -(-len(rows) // per_page)))
+    start = (page - 1) * per_page
+    return Paged(rows=rows[start : start + per_page], total=len(rows), page=page, per_page=per_page)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Exists, select
 
 from elearn.extensions import db
-from elearn.models import Membership, Organisation, OrganisationStatus, Role, User
+from elearn.models import ExternalRecord, Membership, Organisation, OrganisationStatus, Role, User
 
 
 class Action(enum.StrEnum):
@@ -49,6 +49,29 @@ def can(user: User, action: Action, organisation: Organisation) -> bool:
     if action in CST_ONLY or organisation.status != OrganisationStatus.APPROVED:
         return False
     return manager_membership(user.id, organisation.id) is not None
+
+
+def can_decide_external(
+    user: User, record: ExternalRecord, organisation: Organisation | None
+) -> bool:
+    """Whether `user` may accept or reject a record of training done elsewhere, and see
+    its evidence: through an organisation (`organisation`), a manager of it or a CST
+    admin, while the learner is an active member of it; otherwise (CST's own pages) a
+    CST admin. Never on their own record, whoever they are: someone else decides."""
+    if not user.is_authenticated or not user.is_active or user.id == record.user_id:
+        return False
+    if organisation is None:
+        return bool(user.is_cst_admin)
+    if not can(user, Action.MANAGE_MEMBERS, organisation):
+        return False
+    learner_member = db.session.scalar(
+        select(Membership.id).where(
+            Membership.user_id == record.user_id,
+            Membership.organisation_id == organisation.id,
+            Membership.left_at.is_(None),
+        )
+    )
+    return learner_member is not None
 
 
 def requires(action: Action):

@@ -357,7 +357,9 @@ def test_cst_admins_see_what_is_due_on_the_dashboard_and_learners_an_honest_date
     banner = admin.get("/reports").soup.select_one(".govuk-notification-banner")
     text = banner.get_text(" ", strip=True)
     assert "2 items are due for review" in text
-    assert "Course: A course, last checked" in text and "Ask Prevent coordinator." in text
+    assert (
+        "Course: A course, last checked" in text and "Who checks it: Prevent coordinator." in text
+    )
     assert "Contact: British Transport Police" in text
     learner = Browser(stale_app.test_client())
     learner.sign_in(make.user())

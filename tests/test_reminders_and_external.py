@@ -143,9 +143,7 @@ def test_learner_records_training_elsewhere_and_manager_accepts_it(
     evidence = other_browser.client.get(f"/organisations/{org.id}/external/{record.id}/evidence")
     assert evidence.get_data() == PDF and evidence.mimetype == "application/pdf"
     other_browser.get(f"/organisations/{org.id}/external/{record.id}")
-    other_browser.post(
-        f"/organisations/{org.id}/external/{record.id}", {"accept": "Accept", "note": ""}
-    )
+    other_browser.post(f"/organisations/{org.id}/external/{record.id}", {"decision": "accept"})
     session.refresh(record)
     completion = session.get(Completion, record.completion_id)
     assert (record.status, completion.method) == ("accepted", "external")
@@ -154,7 +152,7 @@ def test_learner_records_training_elsewhere_and_manager_accepts_it(
     assert [o.id for o in completion.organisations] == [org.id]
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0, "no certificate"
     tag = browser.get("/my-training").soup.select_one(".govuk-tag").get_text(strip=True)
-    assert tag == "Completed"
+    assert tag == "Completed elsewhere"
     assert "external_training_accepted" in session.scalars(select(AuditEvent.action)).all()
 
 
@@ -167,7 +165,7 @@ def test_rejected_record_counts_for_nothing(browser, other_browser, make, sessio
     other_browser.sign_in(make.user(admin=True))
     other_browser.get(f"/admin/external/{record.id}")
     other_browser.post(
-        f"/admin/external/{record.id}", {"reject": "Reject", "note": "Not equivalent"}
+        f"/admin/external/{record.id}", {"decision": "reject", "reason": "Not equivalent"}
     )
     session.refresh(record)
     assert (record.status, record.decision_note, record.completion_id) == (

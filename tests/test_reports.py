@@ -72,7 +72,8 @@ def test_tables_sort_and_drill_down(browser, make, population):  # noqa: F811
     assert sector_page.h1 == "Business"
     rows = [r.th.get_text(strip=True) for r in sector_page.soup.select("tbody tr")]
     assert rows == ["Alpha Bank"]
-    download = sector_page.soup.find("a", string="Download this table (CSV)")["href"]
+    csv = "Download every organisation in this sector (CSV)"
+    download = sector_page.soup.find("a", string=csv)["href"]
     assert [row[0] for row in csv_rows(browser.client.get(download))[1:]] == ["Alpha Bank"]
     link = sector_page.soup.select_one("tbody tr th a")["href"]
     assert browser.get(link).h1 == "Alpha Bank"

@@ -1,10 +1,12 @@
-"""The filters of CST's lists: GET forms (reading changes nothing, so no CSRF token),
-filled in from the filters in force (listing.py reads the address)."""
+"""CST's forms: the filters of its lists and the search for an organisation to merge
+into (GET forms: reading changes nothing, so no CSRF token; listing.py reads the
+address), and inviting a manager."""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
-from wtforms import Form, SelectField, StringField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import EmailField, Form, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length
 
 from elearn.admin.listing import (
     ACCOUNT_STATES,
@@ -14,7 +16,8 @@ from elearn.admin.listing import (
     OrganisationFilters,
     PeopleFilters,
 )
-from elearn.forms import choices
+from elearn.forms import Form as PostForm
+from elearn.forms import GovEmailInput, QueryForm, choices
 from elearn.models import SECTORS
 
 
@@ -46,3 +49,35 @@ class PeopleFilterForm(Form):
     @classmethod
     def showing(cls, filters: PeopleFilters) -> PeopleFilterForm:
         return cls(data=filters.args())
+
+
+class MergeSearchForm(QueryForm):
+    q = StringField(
+        "Name or email domain of the organisation to keep",
+        widget=GovTextInput(),
+        description="For example, part of its name, or its email domain such as example.org.",
+    )
+
+
+class ManagerInvitationForm(PostForm):
+    email = EmailField(
+        "Email address",
+        widget=GovEmailInput(),
+        validators=[
+            InputRequired(message="Enter the email address of the person to invite"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+        ],
+    )
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the full name of the person to invite"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Invite as manager", widget=GovSubmitInput())

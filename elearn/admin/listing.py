@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, not_, or_, select
@@ -18,12 +19,14 @@ from sqlalchemy import Select, and_, case, func, not_, or_, select
 from elearn.extensions import db
 from elearn.models import (
     SECTORS,
+    Invitation,
     Membership,
     Organisation,
     OrganisationDomain,
     OrganisationStatus,
     Role,
     User,
+    utcnow,
 )
 
 MAX_SEARCH = 100
@@ -33,7 +36,7 @@ ORGANISATION_STATUSES = {
     OrganisationStatus.DECLINED: "Declined",
     OrganisationStatus.DEACTIVATED: "Deactivated",
 }
-MANAGER_FILTERS = {"none": "No manager"}
+MANAGER_FILTERS = {"none": "No manager, none invited", "invited": "Manager invited"}
 PEOPLE_KINDS = {
     "cst": "CST admins",
     "manager": "Managers",
@@ -100,6 +103,31 @@ def with_manager():
     )
 
 
+def manager_invitation_waiting(now: datetime) -> tuple:
+    """An invitation to manage that is waiting to be taken up: sent, and not expired,
+    withdrawn, refused by the mail server nor accepted."""
+    return (
+        Invitation.role == Role.MANAGER,
+        Invitation.last_sent_at.is_not(None),
+        Invitation.expires_at > now,
+        Invitation.revoked_at.is_(None),
+        Invitation.undeliverable_at.is_(None),
+        Invitation.accepted_at.is_(None),
+    )
+
+
+def invited_manager(now: datetime):
+    """The ids of organisations with an invitation to manage them waiting to be taken up."""
+    return select(Invitation.organisation_id).where(*manager_invitation_waiting(now))
+
+
+def manager_conditions(which: str, now: datetime) -> tuple:
+    """Organisations with no manager and none invited ("none"), or none yet but one
+    invited ("invited")."""
+    invited = Organisation.id.in_(invited_manager(now))
+    return (Organisation.id.not_in(with_manager()), not_(invited) if which == "none" else invited)
+
+
 def organisations_select(filters: OrganisationFilters) -> Select:
     """Organisations matching the filters, requests waiting for a decision first."""
     statement = select(Organisation).order_by(
@@ -126,9 +154,40 @@ def organisations_select(filters: OrganisationFilters) -> Select:
         statement = statement.where(Organisation.status == filters.status)
     if filters.sector:
         statement = statement.where(Organisation.sector == filters.sector)
-    if filters.manager == "none":
-        statement = statement.where(Organisation.id.not_in(with_manager()))
+    if filters.manager:
+        statement = statement.where(*manager_conditions(filters.manager, utcnow()))
     return statement
+
+
+@dataclass(frozen=True)
+class Managing:
+    """Who manages an organisation now, and whom CST or a manager has invited to."""
+
+    managers: list[tuple[str, str]]  # (name, email) of each current manager
+    invited: list[Invitation]  # invitations to manage it still waiting to be taken up
+
+    @property
+    def nobody(self) -> bool:
+        return not self.managers and not self.invited
+
+
+def managing(organisation_id: int, now: datetime) -> Managing:
+    managers = db.session.execute(
+        select(User.full_name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation_id,
+            Membership.role == Role.MANAGER,
+            Membership.left_at.is_(None),
+        )
+        .order_by(func.lower(User.full_name))
+    ).all()
+    invited = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.organisation_id == organisation_id, *manager_invitation_waiting(now))
+        .order_by(Invitation.last_sent_at.desc())
+    ).all()
+    return Managing([tuple(row) for row in managers], list(invited))
 
 
 def active_members(organisation_ids: list[int]) -> dict[int, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from elearn import audit
 from elearn.auth.accounts import find_user
@@ -10,17 +10,15 @@ from elearn.auth.forms import MIN_PASSWORD_LENGTH
 from elearn.auth.passwords import is_common
 from elearn.extensions import db
 from elearn.models import (
-    Assignment,
     Invitation,
-    InvitationBatch,
-    Membership,
     Organisation,
     OrganisationDomain,
     OrganisationStatus,
     Role,
     User,
-    completion_organisation,
+    normalise_email,
 )
+from elearn.organisations.operations import invite_one, resend_invitation
 
 
 class PasswordTooShort(ValueError):
@@ -103,86 +101,28 @@ def remove_domain(organisation: Organisation, domain_id: int) -> None:
     db.session.delete(entry)
 
 
-def merge_organisations(source: Organisation, target: Organisation) -> None:
-    """Move everything of a duplicate into the organisation kept, then close the duplicate."""
-    if source.id == target.id:
-        raise AdminRefused("Choose a different organisation to merge into")
-    if target.status != OrganisationStatus.APPROVED:
-        raise AdminRefused("The organisation kept must be approved and active")
-    _merge_memberships(source, target)
-    _merge_completion_credits(source, target)
-    for model in (Invitation, InvitationBatch, OrganisationDomain):
-        db.session.execute(
-            update(model)
-            .where(model.organisation_id == source.id)
-            .values(organisation_id=target.id)
-            .execution_options(synchronize_session=False)
+def invite_manager(organisation: Organisation, email: str, full_name: str, by: User) -> Invitation:
+    """CST invites someone to manage an organisation (one with no manager, say), without
+    going through its members' pages: a new invitation, or the one this address already
+    has there, renewed as a manager's with a new link. It waits to be sent once this
+    commits (`send_waiting`)."""
+    if organisation.status != OrganisationStatus.APPROVED:
+        raise AdminRefused("Only an approved organisation can have a manager")
+    email = normalise_email(email)
+    earlier = db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
         )
-    _merge_assignments(source, target)
-    source.status = OrganisationStatus.DEACTIVATED
-    source.merged_into_id = target.id
-    source.join_code = None
-    source.join_code_enabled = False
-    audit.record("organisation_merged", source, {"into": target.id, "name": source.name})
-    db.session.flush()
-    db.session.expire_all()  # bulk updates above bypassed the identity map
-
-
-def _merge_memberships(source: Organisation, target: Organisation) -> None:
-    kept = {
-        m.user_id: m
-        for m in db.session.scalars(
-            select(Membership).where(Membership.organisation_id == target.id)
-        )
-    }
-    for membership in db.session.scalars(
-        select(Membership).where(Membership.organisation_id == source.id)
-    ).all():
-        other = kept.get(membership.user_id)
-        if other is None:
-            membership.organisation_id = target.id
-            continue
-        if membership.left_at is None:
-            other.left_at = None
-            if membership.role == Role.MANAGER:
-                other.role = Role.MANAGER
-            other.team = other.team or membership.team
-        other.joined_at = min(other.joined_at, membership.joined_at)
-        db.session.delete(membership)
-    db.session.flush()
-
-
-def _merge_completion_credits(source: Organisation, target: Organisation) -> None:
-    credited = select(completion_organisation.c.completion_id).where(
-        completion_organisation.c.organisation_id == target.id
+        .order_by(Invitation.id.desc())
+        .limit(1)
     )
-    db.session.execute(
-        delete(completion_organisation).where(
-            completion_organisation.c.organisation_id == source.id,
-            completion_organisation.c.completion_id.in_(credited),
-        )
-    )
-    db.session.execute(
-        update(completion_organisation)
-        .where(completion_organisation.c.organisation_id == source.id)
-        .values(organisation_id=target.id)
-    )
-
-
-def _merge_assignments(source: Organisation, target: Organisation) -> None:
-    existing = {
-        (a.course_slug, a.team): a
-        for a in db.session.scalars(
-            select(Assignment).where(Assignment.organisation_id == target.id)
-        )
-    }
-    for assignment in db.session.scalars(
-        select(Assignment).where(Assignment.organisation_id == source.id)
-    ).all():
-        other = existing.get((assignment.course_slug, assignment.team))
-        if other is None:
-            assignment.organisation_id = target.id
-        else:
-            other.due_on = min(other.due_on, assignment.due_on)
-            db.session.delete(assignment)
+    if earlier is None:
+        return invite_one(organisation, email, by, full_name.strip(), Role.MANAGER)
+    earlier.role = Role.MANAGER
+    earlier.full_name = full_name.strip()
     db.session.flush()
+    resend_invitation(earlier)
+    return earlier

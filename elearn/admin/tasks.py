@@ -2,11 +2,13 @@
 
 - requests to register an organisation, each flagged when it may be a second
   registration of an organisation already known (duplicates.py);
-- training done elsewhere that a learner recorded and nobody has accepted or rejected;
+- training done elsewhere that a learner recorded and nobody has accepted or rejected
+  (not the admin's own: someone else decides on those);
 - people who asked for their personal data to be erased;
-- approved organisations with no manager, where nobody can invite people or set
-  required training until CST invites one (an approval whose invitation failed, or a
-  manager who left);
+- approved organisations with no manager and none invited, where nobody can invite
+  people or set required training until CST invites one (an approval whose invitation
+  failed or expired, or a manager who left); those whose invitation to a manager is
+  waiting to be taken up are counted apart, as "manager invited", and are not a task;
 - courses and contacts due for review (courses/review.py).
 
 Each is counted in SQL, and at most SHOWN of each listed, so the page costs the same
@@ -16,12 +18,12 @@ few queries whatever is waiting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from elearn.admin.duplicates import Known, Match, email_domain, possible_duplicates
-from elearn.admin.listing import with_manager
+from elearn.admin.listing import manager_conditions
 from elearn.courses.catalogue import Catalogue
 from elearn.courses.review import DueReview, due_for_review
 from elearn.extensions import db
@@ -48,6 +50,7 @@ class Waiting:
     external_total: int
     erasure_total: int
     without_manager_total: int
+    manager_invited_total: int
     reviews: list[DueReview]
 
     @property
@@ -61,7 +64,7 @@ class Waiting:
         )
 
 
-def waiting(catalogue: Catalogue, today: date) -> Waiting:
+def waiting(catalogue: Catalogue, today: date, now: datetime, viewer_id: int) -> Waiting:
     registrations = list(
         db.session.scalars(
             select(Organisation)
@@ -70,10 +73,14 @@ def waiting(catalogue: Catalogue, today: date) -> Waiting:
             .limit(SHOWN)
         )
     )
+    external_waiting = (
+        ExternalRecord.status == ExternalStatus.PENDING,
+        ExternalRecord.user_id != viewer_id,
+    )
     external = db.session.execute(
         select(ExternalRecord, User.full_name)
         .join(User, User.id == ExternalRecord.user_id)
-        .where(ExternalRecord.status == ExternalStatus.PENDING)
+        .where(*external_waiting)
         .order_by(ExternalRecord.created_at, ExternalRecord.id)
         .limit(SHOWN)
     ).all()
@@ -82,14 +89,19 @@ def waiting(catalogue: Catalogue, today: date) -> Waiting:
         registrations_total=_count(Organisation, Organisation.status == OrganisationStatus.PENDING),
         duplicates=registration_duplicates(registrations),
         external=[tuple(row) for row in external],
-        external_total=_count(ExternalRecord, ExternalRecord.status == ExternalStatus.PENDING),
+        external_total=_count(ExternalRecord, *external_waiting),
         erasure_total=_count(
             User, User.erasure_requested_at.is_not(None), User.erased_at.is_(None)
         ),
         without_manager_total=_count(
             Organisation,
             Organisation.status == OrganisationStatus.APPROVED,
-            Organisation.id.not_in(with_manager()),
+            *manager_conditions("none", now),
+        ),
+        manager_invited_total=_count(
+            Organisation,
+            Organisation.status == OrganisationStatus.APPROVED,
+            *manager_conditions("invited", now),
         ),
         reviews=due_for_review(catalogue, today),
     )
@@ -115,6 +127,8 @@ def known_organisations() -> dict[int, Known]:
     domains: dict[int, set[str]] = {}
 
     def add(organisation_id: int, email_or_domain: str | None) -> None:
+        if not email_or_domain:
+            return
         domain = email_domain(
             email_or_domain if "@" in (email_or_domain or "") else f"@{email_or_domain}"
         )

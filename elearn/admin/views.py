@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from elearn.admin import history, listing, operations, tasks
-from elearn.admin.forms import OrganisationFilterForm, PeopleFilterForm
+from elearn.admin import history, listing, merging, operations, tasks
+from elearn.admin.forms import (
+    ManagerInvitationForm,
+    MergeSearchForm,
+    OrganisationFilterForm,
+    PeopleFilterForm,
+)
 from elearn.auth import personal_data
 from elearn.auth.forms import ConfirmForm
 from elearn.certificates.codes import display_code
 from elearn.courses.catalogue import current_catalogue
 from elearn.dates import london_today
 from elearn.extensions import db
-from elearn.forms import choices
 from elearn.mail import send_mail_or_log
 from elearn.models import Organisation, OrganisationStatus, User, utcnow
 from elearn.organisations import registration
@@ -23,7 +26,6 @@ from elearn.organisations.forms import (
     DeclineForm,
     DomainForm,
     EraseForm,
-    MergeForm,
     OrganisationForm,
 )
 from elearn.organisations.notifications import send_waiting
@@ -38,7 +40,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @cst_admin_required
 def home():
     return render_template(
-        "admin/home.html", waiting=tasks.waiting(current_catalogue(), london_today())
+        "admin/home.html",
+        waiting=tasks.waiting(current_catalogue(), london_today(), utcnow(), current_user.id),
     )
 
 
@@ -74,24 +77,20 @@ def new_organisation():
 
 
 def detail_page(organisation, status=200, **forms):
-    others = db.session.scalars(
-        select(Organisation)
-        .where(
-            Organisation.id != organisation.id, Organisation.status == OrganisationStatus.APPROVED
-        )
-        .order_by(Organisation.name)
-    ).all()
-    merge_form = forms.get("merge_form") or MergeForm(formdata=None)
-    merge_form.target.choices = choices((o.id, o.name) for o in others)
     pending = organisation.status == OrganisationStatus.PENDING
     return render_template(
         "admin/organisation.html",
         organisation=organisation,
         duplicates=tasks.registration_duplicates([organisation]) if pending else {},
+        managing=listing.managing(organisation.id, utcnow()),
+        merged_into=db.session.get(Organisation, organisation.merged_into_id)
+        if organisation.merged_into_id
+        else None,
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
         domain_form=forms.get("domain_form") or DomainForm(formdata=None),
         edit_form=forms.get("edit_form") or OrganisationForm(formdata=None, obj=organisation),
-        merge_form=merge_form,
+        manager_form=forms.get("manager_form") or ManagerInvitationForm(formdata=None),
+        merge_form=MergeSearchForm(),
         form=ConfirmForm(),
     ), status
 
@@ -182,22 +181,91 @@ def change_status(organisation, change: str):
     return redirect(url_for(".organisation", organisation_id=organisation.id))
 
 
-@bp.post("/organisations/<int:organisation_id>/merge")
+@bp.get("/organisations/<int:organisation_id>/merge")
+@requires(Action.ADMINISTER)
+def merge_search(organisation):
+    """Find the organisation to keep: none is chosen for CST."""
+    if organisation.status != OrganisationStatus.APPROVED:
+        flash(f"{organisation.name} is not approved and active: it cannot be merged.", "info")
+        return redirect(url_for(".organisation", organisation_id=organisation.id))
+    form = MergeSearchForm(request.args)
+    search = listing.clean_search(form.q.data)
+    page = (
+        paginate(merging.candidates(organisation, search), page_number(request.args.get("page")))
+        if search
+        else None
+    )
+    return render_template(
+        "admin/merge_search.html",
+        organisation=organisation,
+        form=form,
+        search=search,
+        page=page,
+        members=listing.active_members([o.id for o in page.rows]) if page else {},
+        suggestions=merge_suggestions(organisation) if not search else [],
+    )
+
+
+def merge_suggestions(organisation) -> list:
+    """Approved organisations that look like this one (the same or a similar name, or
+    the same email domain), to choose from without typing."""
+    matches = tasks.registration_duplicates([organisation]).get(organisation.id, [])
+    return [match for match in matches if match.status == OrganisationStatus.APPROVED]
+
+
+@bp.route("/organisations/<int:organisation_id>/merge/confirm", methods=["GET", "POST"])
 @requires(Action.ADMINISTER)
 def merge(organisation):
-    form = MergeForm()
-    form.target.choices = choices((o.id, o.name) for o in db.session.scalars(select(Organisation)))
-    if not form.validate_on_submit():
-        return detail_page(organisation, 400, merge_form=form)
-    target = db.session.get(Organisation, form.target.data)
+    """What merging moves, said before it is done; the POST (confirmed) merges."""
+    form = ConfirmForm()
+    if request.method == "POST" and not form.validate_on_submit():
+        abort(400)
+    target = merging.organisation_to_keep(request.args.get("into"))
     try:
-        operations.merge_organisations(organisation, target)
-    except operations.AdminRefused as refused:
-        form.target.errors.append(str(refused))
-        return detail_page(organisation, 400, merge_form=form)
+        merging.check(organisation, target)
+    except merging.MergeRefused as refused:
+        flash(str(refused), "info")
+        return redirect(url_for(".merge_search", organisation_id=organisation.id))
+    if request.method == "GET":
+        return render_template(
+            "admin/merge_confirm.html",
+            organisation=organisation,
+            target=target,
+            moves=merging.preview(organisation, target),
+            form=form,
+        )
+    merging.merge(organisation, target)
     db.session.commit()
     flash(f"{organisation.name} has been merged into {target.name}.", "success")
     return redirect(url_for(".organisation", organisation_id=target.id))
+
+
+@bp.post("/organisations/<int:organisation_id>/manager")
+@requires(Action.ADMINISTER)
+def invite_manager(organisation):
+    form = ManagerInvitationForm()
+    if not form.validate_on_submit():
+        return detail_page(organisation, 400, manager_form=form)
+    try:
+        invitation = operations.invite_manager(
+            organisation,
+            form.email.data,
+            form.full_name.data,
+            db.session.get(User, current_user.id),
+        )
+    except operations.AdminRefused as refused:
+        form.email.errors.append(str(refused))
+        return detail_page(organisation, 400, manager_form=form)
+    db.session.commit()
+    if send_waiting(organisation.id, only=invitation.id).sent:
+        flash(f"{form.full_name.data} has been invited to manage {organisation.name}.", "success")
+    else:
+        flash(
+            f"The invitation to {form.email.data} could not be sent: see the organisation's "
+            "invitations page, where it can be sent again.",
+            "info",
+        )
+    return redirect(url_for(".organisation", organisation_id=organisation.id))
 
 
 @bp.post("/organisations/<int:organisation_id>/domains")

@@ -1,20 +1,26 @@
 """Training done elsewhere: the learner records it, a manager or CST accepts or rejects it.
 
 An accepted record becomes a Completion marked external: it counts in coverage and in
-the learner's status, and gets no elearn certificate.
+the learner's status, and gets no elearn certificate. A rejection carries a reason the
+learner reads. Either way the learner is emailed the decision, at their account's
+address. Who may decide is `permissions.can_decide_external` (never the learner).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from elearn import audit
 from elearn.courses.catalogue import Course
 from elearn.courses.standing import update_standing
 from elearn.dates import add_months
 from elearn.extensions import db
+from elearn.links import site_url
+from elearn.mail import send_mail_or_log
 from elearn.models import (
     Completion,
     CompletionMethod,
@@ -31,6 +37,8 @@ EVIDENCE_TYPES = {
     b"\x89PNG": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
 }
+EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+REASON_MAX = 500  # the decision_note column
 
 
 class ExternalRefused(Exception):
@@ -75,29 +83,41 @@ def record_external(
     return record
 
 
-def can_decide(user: User, record: ExternalRecord, organisation: Organisation | None) -> bool:
-    """CST, or a manager deciding through an organisation the learner belongs to now."""
-    if user.is_cst_admin:
-        return True
-    if organisation is None:
-        return False
-    member = db.session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == record.user_id,
-            Membership.organisation_id == organisation.id,
-            Membership.left_at.is_(None),
-        )
-    )
-    return member is not None
+def evidence_filename(record: ExternalRecord) -> str:
+    """evidence-12.pdf: the extension from the type found in the file's first bytes."""
+    extension = EXTENSIONS.get(record.evidence_type or "")
+    return f"evidence-{record.id}.{extension}" if extension else f"evidence-{record.id}"
 
 
-def decide(record: ExternalRecord, by: User, course: Course, accept: bool, note: str) -> None:
+@dataclass(frozen=True)
+class AcceptedAs:
+    """What accepting a record records: the course done on a date, valid until another."""
+
+    course_title: str
+    completed_on: date
+    expires_on: date | None
+
+
+def accepted_as(record: ExternalRecord, course: Course) -> AcceptedAs:
+    completed_at = _completed_at(record)
+    expires_at = _expires_at(completed_at, course)
+    return AcceptedAs(course.title, record.completed_on, expires_at.date() if expires_at else None)
+
+
+def decide(record: ExternalRecord, by: User, course: Course, accept: bool, reason: str) -> None:
+    """Accept the record (it becomes a completion), or reject it for a reason the learner
+    reads. Whether `by` may decide is asked first, of permissions.can_decide_external."""
     if record.status != ExternalStatus.PENDING:
         raise ExternalRefused("This record has already been decided")
+    reason = " ".join(reason.split()) if reason else ""
+    if not accept and not reason:
+        raise ExternalRefused("Enter why you are rejecting it: the learner will read it")
+    if len(reason) > REASON_MAX:
+        raise ExternalRefused(f"The reason must be {REASON_MAX} characters or fewer")
     record.status = ExternalStatus.ACCEPTED if accept else ExternalStatus.REJECTED
     record.decided_by_id = by.id
     record.decided_at = utcnow()
-    record.decision_note = note.strip() or None
+    record.decision_note = None if accept else reason
     if accept:
         record.completion_id = _external_completion(record, course).id
     audit.record(
@@ -107,8 +127,41 @@ def decide(record: ExternalRecord, by: User, course: Course, accept: bool, note:
     )
 
 
+def tell_learner(record: ExternalRecord, course: Course, decided_by: str) -> bool | None:
+    """Email the learner the decision, once it is saved: to their account's address (the
+    one they proved when the account was made), never another. The reason goes as plain
+    text in a plain-text email. False when the email could not be sent (logged); None
+    when there is nobody to tell (an erased or closed account)."""
+    learner = record.user
+    if learner.erased_at is not None or not learner.is_active:
+        return None
+    accepted = record.status == ExternalStatus.ACCEPTED
+    return send_mail_or_log(
+        learner.email,
+        f"{course.title}: your training done elsewhere is {'' if accepted else 'not '}accepted",
+        "external_decision",
+        learner=learner,
+        record=record,
+        accepted=accepted,
+        accepted_as=accepted_as(record, course) if accepted else None,
+        course_title=course.title,
+        decided_by=decided_by,
+        link=site_url("courses.my_training" if accepted else "certificates.record_external"),
+    )
+
+
+def _completed_at(record: ExternalRecord) -> datetime:
+    return datetime.combine(record.completed_on, time(12), tzinfo=UTC)
+
+
+def _expires_at(completed_at: datetime, course: Course) -> datetime | None:
+    if not course.valid_for_months:
+        return None
+    return add_months(completed_at, course.valid_for_months)
+
+
 def _external_completion(record: ExternalRecord, course: Course) -> Completion:
-    completed_at = datetime.combine(record.completed_on, time(12), tzinfo=UTC)
+    completed_at = _completed_at(record)
     sequence = db.session.scalar(
         select(func.coalesce(func.max(Completion.sequence), 0)).where(
             Completion.user_id == record.user_id, Completion.course_slug == course.slug
@@ -125,9 +178,7 @@ def _external_completion(record: ExternalRecord, course: Course) -> Completion:
         course_version=f"external: {record.course_name}"[:40],
         sequence=sequence + 1,
         completed_at=completed_at,
-        expires_at=add_months(completed_at, course.valid_for_months)
-        if course.valid_for_months
-        else None,
+        expires_at=_expires_at(completed_at, course),
         method=CompletionMethod.EXTERNAL,
         organisations=list(organisations),
     )
@@ -137,14 +188,44 @@ def _external_completion(record: ExternalRecord, course: Course) -> Completion:
     return completion
 
 
-def pending_for(organisation_id: int | None) -> list[ExternalRecord]:
-    """Records waiting for a decision: an organisation's active members', or all (CST)."""
-    statement = select(ExternalRecord).where(ExternalRecord.status == ExternalStatus.PENDING)
+def _records(organisation_id: int | None, viewer_id: int) -> Select:
+    """Records an organisation's active members made (or everyone's, for CST), but not
+    the viewer's own: nobody decides on their own."""
+    statement = (
+        select(ExternalRecord)
+        .where(ExternalRecord.user_id != viewer_id)
+        .options(selectinload(ExternalRecord.user))
+    )
     if organisation_id is not None:
         statement = statement.join(Membership, Membership.user_id == ExternalRecord.user_id).where(
             Membership.organisation_id == organisation_id, Membership.left_at.is_(None)
         )
+    return statement
+
+
+def pending_for(organisation_id: int | None, viewer_id: int) -> list[ExternalRecord]:
+    """Records waiting for a decision, oldest first."""
+    statement = _records(organisation_id, viewer_id).where(
+        ExternalRecord.status == ExternalStatus.PENDING
+    )
     return list(db.session.scalars(statement.order_by(ExternalRecord.created_at)))
+
+
+def decided_for(organisation_id: int | None, viewer_id: int) -> Select:
+    """Records decided, the latest decision first (a statement, to be paged)."""
+    return (
+        _records(organisation_id, viewer_id)
+        .where(ExternalRecord.status != ExternalStatus.PENDING)
+        .order_by(ExternalRecord.decided_at.desc(), ExternalRecord.id.desc())
+    )
+
+
+def deciders(records: list[ExternalRecord]) -> dict[int, str]:
+    """The name of whoever decided each of these records, in one query."""
+    ids = {record.decided_by_id for record in records if record.decided_by_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
 
 
 def records_of(user_id: int) -> list[ExternalRecord]:

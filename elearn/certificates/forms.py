@@ -11,10 +11,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from elearn.certificates.codes import normalise_code
+from elearn.certificates.external import REASON_MAX, ExternalRefused, evidence_type
 from elearn.forms import DayMonthYearField, Form, QueryForm
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
@@ -90,12 +91,53 @@ class ExternalTrainingForm(Form):
     )
     submit = SubmitField("Send for checking", widget=GovSubmitInput())
 
+    def validate_evidence(self, field: FileField) -> None:
+        """The file's type from its first bytes, checked with the other answers: a
+        learner is told everything wrong at once."""
+        if not field.data:
+            return
+        start = field.data.stream.read(8)
+        field.data.stream.seek(0)
+        try:
+            evidence_type(start)
+        except ExternalRefused as refused:
+            raise ValidationError(str(refused)) from refused
+
+    def ask_for_the_file_again(self) -> None:
+        """Browsers cannot keep a chosen file when a form is shown again: a learner who
+        chose one is asked to choose it again, in the error summary with the rest."""
+        upload = self.evidence.data
+        if upload and upload.filename and not self.evidence.errors:
+            self.evidence.errors = [
+                f"Choose your file again ({upload.filename[-60:]}): it could not be kept "
+                "while you correct the other answers"
+            ]
+
 
 class DecisionForm(Form):
-    note = TextAreaField(
-        "Note to the learner (optional)",
-        widget=GovTextArea(),
-        validators=[Optional(), Length(max=500)],
+    """Accept (the page says first what it records) or reject, with a reason: two forms
+    on one page, each with its own button, each saying which it is."""
+
+    decision = HiddenField(
+        validators=[
+            AnyOf(("accept", "reject"), message="Choose whether you accept or reject it"),
+        ],
     )
-    accept = SubmitField("Accept", widget=GovSubmitInput())
-    reject = SubmitField("Reject", widget=GovSubmitInput())
+    reason = TextAreaField(
+        "Why are you rejecting it?",
+        widget=GovTextArea(),
+        description="The learner reads this in an email and on their certificates page. "
+        "Say what would make it acceptable, for example a certificate showing the date "
+        f"({REASON_MAX} characters at most).",
+        validators=[
+            Length(max=REASON_MAX, message=f"Reason must be {REASON_MAX} characters or fewer")
+        ],
+    )
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if self.decision.data == "reject" and not (field.data or "").strip():
+            raise ValidationError("Enter why you are rejecting it: the learner will read it")
+
+    @property
+    def accept(self) -> bool:
+        return self.decision.data == "accept"

@@ -14,7 +14,7 @@ from sqlalchemy import String, bindparam, func, literal, select, union_all
 
 from elearn.courses.catalogue import Catalogue, Course, Module
 from elearn.extensions import db
-from elearn.models import AttemptStatus, Completion, ModuleView, QuizAttempt
+from elearn.models import AttemptStatus, Completion, CompletionMethod, ModuleView, QuizAttempt
 from elearn.models.types import UTCDateTime
 
 
@@ -70,6 +70,11 @@ class Held:
 
     completed_at: datetime
     expires_at: datetime | None
+    method: str | None = None  # CompletionMethod: "external" is training done elsewhere
+
+    @property
+    def elsewhere(self) -> bool:
+        return self.method == CompletionMethod.EXTERNAL
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
@@ -95,6 +100,7 @@ RECORD = union_all(
         ModuleView.last_viewed_at,
         literal(None, UTCDateTime),
         literal(0),
+        NO_MODULE,
     ).where(ModuleView.user_id == USER, ModuleView.course_slug.in_(COURSES)),
     select(
         literal("pass"),
@@ -103,6 +109,7 @@ RECORD = union_all(
         func.max(QuizAttempt.submitted_at),
         literal(None, UTCDateTime),
         literal(0),
+        NO_MODULE,
     )
     .where(
         QuizAttempt.user_id == USER,
@@ -118,6 +125,7 @@ RECORD = union_all(
         Completion.completed_at,
         Completion.expires_at,
         Completion.sequence,
+        Completion.method,
     ).where(Completion.user_id == USER, Completion.course_slug.in_(COURSES)),
 )
 
@@ -126,14 +134,14 @@ def learner_record(user_id: int, course_slugs: list[str]) -> LearnerRecord:
     record = LearnerRecord({}, {}, {})
     latest: dict[str, tuple[datetime, int]] = {}
     rows = db.session.execute(RECORD, {"user_id": user_id, "course_slugs": course_slugs})
-    for kind, course, module, at, expires_at, sequence in rows:
+    for kind, course, module, at, expires_at, sequence, method in rows:
         if kind == "view":
             record.views[(course, module)] = at
         elif kind == "pass":
             record.passes[(course, module)] = at
         elif course not in latest or (at, sequence) > latest[course]:  # the latest wins
             latest[course] = (at, sequence)
-            record.completions[course] = Held(at, expires_at)
+            record.completions[course] = Held(at, expires_at, method)
     return record
 
 

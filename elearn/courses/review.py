@@ -2,8 +2,10 @@
 
 Statistics, the law and phone numbers change within a certificate's life. A course's
 `reviewed` date and a contact's `confirmed` date say when someone last checked them;
-twelve months later they are due again, and CST admins are told (on the dashboard and
-by `flask content check --due`) with whom to ask.
+twelve months later they are due again, and CST admins are told (on their tasks page, on
+the dashboard and by `flask content check --due`) who checks the facts: a course's owner,
+or the Community Safety Team for the contacts. The words they read are in one place,
+templates/admin/_review_due.html.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from elearn.dates import add_months
 
 REVIEW_MONTHS = 12
 DEFAULT_OWNER = "the Community Safety Team"
-CONTACTS_OWNER = "the Community Safety Team, who keep content/contacts.yaml"
+CONTACTS_OWNER = "the Community Safety Team"
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class DueReview:
     title: str
     checked: date
     due: date
-    tell: str
+    tell: str  # who checks the facts: the course's owner, or CST for a contact
 
 
 def review_due_on(checked: date) -> date:

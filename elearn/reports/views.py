@@ -21,6 +21,7 @@ from elearn.csv_export import csv_response
 from elearn.dates import london_today
 from elearn.forms import choices
 from elearn.models import SECTORS
+from elearn.paging import page_number, paged
 from elearn.permissions import cst_admin_required
 from elearn.reports import cache, coverage, dashboard, word
 from elearn.reports.charts import month_label, trend_svg
@@ -107,10 +108,17 @@ def sector(sector: str):
     # The dashboard's own figures for this view: its organisation table holds every
     # approved organisation, so a drill-down from it shows the same figures at once.
     figures = dashboard.build(query, titles(), threshold, may_be_older=True)
+    search = " ".join((request.args.get("q") or "").split())[:100]
     rows = sorted_table(
-        "organisations", [row for row in figures.organisations if row["sector"] == sector]
+        "organisations",
+        [
+            row
+            for row in figures.organisations
+            if row["sector"] == sector and search.casefold() in row["name"].casefold()
+        ],
     )
-    for row in rows:
+    page = paged(rows, page_number(request.args.get("page")))
+    for row in page.rows:
         row["link"] = url_for("admin.organisation", organisation_id=row["organisation_id"])
     return render_template(
         "reports/sector.html",
@@ -119,11 +127,21 @@ def sector(sector: str):
         figures=figures,
         sector=sector,
         sector_name=SECTORS[sector],
-        rows=rows,
-        tables=TABLES,
+        page=page,
+        search=search,
+        tables=SECTOR_TABLES,
         cell=cell,
         args=filter_args(),
     )
+
+
+# A sector's page names its sector once, in its heading, not in every row.
+SECTOR_TABLES = {
+    "organisations": (
+        TABLES["organisations"][0],
+        tuple(column for column in TABLES["organisations"][1] if column.key != "sector_name"),
+    )
+}
 
 
 def add_links(figures: dashboard.Dashboard, args: dict) -> None:
