@@ -43,11 +43,17 @@ class Form(ErrorSummary, FlaskForm):
         return bool(g.get("csrf_failed"))
 
 
+class ProblemCount(str):
+    """How many problems a field has, which `problems_as_errors` puts first: the field
+    shows it; an error summary lists the problems, not the count (it is not one)."""
+
+
 def problems_as_errors(problems: list[str]) -> list[str]:
     """A field's errors for a list of problems: a count the field shows, then each one."""
     if len(problems) == 1:
         return problems
-    return [f"There are {len(problems)} problems: fix them all, then try again", *problems]
+    count = ProblemCount(f"There are {len(problems)} problems: fix them all, then try again")
+    return [count, *problems]
 
 
 class GovEmailInput(GovTextInput):

@@ -411,9 +411,31 @@ def test_pasted_problems_are_numbered_by_entry():
 
     assert pasted_messages(text) == [
         "Entry 2: 'ann@' is not a valid email address",
-        "Entry 4: bob@example.com is already entry 3",
         "Entry 5: enter an email address",
-        "Entry 6: ann@example.com is already entry 1",
+    ], "an address given again is not a problem"
+
+
+def test_a_pasted_address_given_again_is_one_invitee_that_remembers_where():
+    text = (
+        "ann@example.com, BOB@example.com; Bob Lee <bob@example.com>, Ann@Example.com "
+        "bob@example.com"
+    )
+
+    assert parse_pasted(text) == [
+        Invitee(line=1, email="ann@example.com", repeats=(4,)),
+        Invitee(line=2, email="bob@example.com", name="Bob Lee", repeats=(3, 5)),
+    ]
+
+
+@pytest.mark.parametrize("team", ["Claims\x00", "Claims\x1b[31m", "\u202eSmialc"])
+def test_a_csv_team_with_control_characters_is_refused(team):
+    data = f"email,team\nann@example.com,{team}\n".encode()
+
+    with pytest.raises(ImportRejected) as rejected:
+        parse_csv(data)
+
+    assert [p.message for p in rejected.value.problems] == [
+        "Line 2: remove the control characters from the team"
     ]
 
 

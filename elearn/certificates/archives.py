@@ -23,15 +23,18 @@ import zipfile
 from collections.abc import Container, Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import Select, delete, func, select, update
+from werkzeug.http import dump_options_header
 
 from elearn.background import Queue
 from elearn.certificates.codes import display_code
 from elearn.certificates.operations import verify_url
 from elearn.certificates.pdf import certificate_pdf
 from elearn.database import reading, writing
+from elearn.dates import LONDON
 from elearn.extensions import db
 from elearn.models import (
     ArchiveStatus,
@@ -122,6 +125,29 @@ def file_name_part(text: str) -> str:
     PART_BYTES of UTF-8 on a character boundary, no dot or space at either end."""
     text = " ".join(UNSAFE.sub(" ", unicodedata.normalize("NFC", text)).split())
     return text.encode()[:PART_BYTES].decode(errors="ignore").strip(" .")
+
+
+def zip_name(organisation_name: str, made: datetime, ascii_only: bool = False) -> str:
+    """The zip's file name: the organisation's name made safe as each certificate's is,
+    and the day in London it was made, such as
+    "Demo Insurance Brokers Ltd - certificates - 2026-12-04.zip" (or, `ascii_only`, with
+    letters such as "é" as "e" and others left out, for clients that read only ASCII)."""
+    if ascii_only:
+        organisation_name = (
+            unicodedata.normalize("NFKD", organisation_name).encode("ascii", "ignore").decode()
+        )
+    stem = file_name_part(organisation_name) or "Organisation"
+    return f"{stem} - certificates - {made.astimezone(LONDON):%Y-%m-%d}.zip"
+
+
+def zip_attachment(organisation_name: str, made: datetime) -> str:
+    """The Content-Disposition header that downloads the zip under `zip_name()`: in UTF-8
+    (RFC 6266), with the ASCII name beside it."""
+    name, plain = zip_name(organisation_name, made), zip_name(organisation_name, made, True)
+    options = {"filename": plain}
+    if plain != name:
+        options["filename*"] = "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")
+    return dump_options_header("attachment", options)
 
 
 def write_zip(archive: zipfile.ZipFile, certificates) -> None:

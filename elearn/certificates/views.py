@@ -34,7 +34,8 @@ from elearn.courses.catalogue import current_catalogue
 from elearn.extensions import db, limiter
 from elearn.forms import choices
 from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
-from elearn.permissions import Action, cst_admin_required, requires
+from elearn.paging import page_number, paginate
+from elearn.permissions import Action, can_decide_external, cst_admin_required, requires
 
 bp = Blueprint("certificates", __name__)
 
@@ -165,29 +166,26 @@ def verify_code(code: str):
 @requires(Action.VIEW_ORGANISATION)
 def organisation_zip(organisation):
     """Every current certificate of the organisation's active members: made now if there
-    are a few hundred, otherwise prepared in the background (archives.py)."""
-    if archives.count_current(organisation.id) > archives.direct_limit():
+    are a few hundred, otherwise prepared in the background (archives.py). With none,
+    the archive's page says so: an empty zip helps no one."""
+    count = archives.count_current(organisation.id)
+    if count == 0 or count > archives.direct_limit():
         return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
     certificates = db.session.scalars(archives.current_certificates(organisation.id)).all()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archives.write_zip(archive, certificates)
     response = file_response(buffer.getvalue(), "application/zip")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{archive_filename(organisation)}"'
-    )
+    response.headers["Content-Disposition"] = archives.zip_attachment(organisation.name, utcnow())
     return response
-
-
-def archive_filename(organisation) -> str:
-    return f"organisation-{organisation.id}-certificates.zip"
 
 
 @bp.route("/organisations/<int:organisation_id>/certificates/archive", methods=["GET", "POST"])
 @requires(Action.VIEW_ORGANISATION)
 def organisation_archive(organisation):
     form = ConfirmForm()
-    if form.validate_on_submit():
+    count = archives.count_current(organisation.id)
+    if count and form.validate_on_submit():
         _, started = archives.request_archive(organisation, current_user)
         if started:
             flash("Your zip is being prepared. Come back to this page to download it.", "success")
@@ -197,7 +195,7 @@ def organisation_archive(organisation):
     return render_template(
         "certificates/archive.html",
         organisation=organisation,
-        count=archives.count_current(organisation.id),
+        count=count,
         archive=archives.latest(organisation.id),
         now=utcnow(),
         expires_at=archives.expires_at,
@@ -216,8 +214,8 @@ def organisation_archive_download(organisation, archive_id: int):
         return redirect(url_for(".organisation_archive", organisation_id=organisation.id))
     response = Response(stream_with_context(archives.chunks(archive)), mimetype="application/zip")
     response.headers["Content-Length"] = str(archive.size)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{archive_filename(organisation)}"'
+    response.headers["Content-Disposition"] = archives.zip_attachment(
+        organisation.name, archive.requested_at
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -254,97 +252,130 @@ def record_external():
             db.session.commit()
             flash("Thank you. Your manager or the Community Safety Team will check it.", "success")
             return redirect(url_for(".index"))
+    if form.is_submitted():
+        form.ask_for_the_file_again()
     return render_template("certificates/external.html", form=form)
 
 
+def course_of(record: ExternalRecord):
+    return current_catalogue().get(record.course_slug)
+
+
 def decide_page(record: ExternalRecord, organisation, form: DecisionForm, status: int = 200):
+    course = course_of(record)
     return render_template(
         "certificates/decide.html",
         record=record,
         organisation=organisation,
         form=form,
-        course_title=getattr(
-            current_catalogue().get(record.course_slug), "title", record.course_slug
-        ),
+        course_title=getattr(course, "title", record.course_slug),
+        accepted_as=external.accepted_as(record, course) if course else None,
+        decided_by=external.deciders([record]).get(record.decided_by_id),
     ), status
 
 
-def decide_external(record: ExternalRecord, organisation):
-    if not external.can_decide(current_user, record, organisation):
+def decidable(record_id: int, organisation) -> ExternalRecord:
+    """The record, if the signed-in person may decide on it here; anything else is
+    'not found' (permissions.can_decide_external)."""
+    record = db.session.get(ExternalRecord, record_id)
+    if record is None or not can_decide_external(current_user, record, organisation):
         abort(404)
+    return record
+
+
+def decide_external(record: ExternalRecord, organisation):
     form = DecisionForm()
     if not form.validate_on_submit():
         return decide_page(record, organisation, form, 400 if form.is_submitted() else 200)
-    course = current_catalogue().get(record.course_slug)
+    course = course_of(record)
     if course is None:
         abort(404)
+    decider = db.session.get(User, current_user.id)
     try:
-        external.decide(
-            record,
-            db.session.get(User, current_user.id),
-            course,
-            accept=bool(form.accept.data),
-            note=form.note.data or "",
-        )
+        external.decide(record, decider, course, accept=form.accept, reason=form.reason.data)
     except external.ExternalRefused as refused:
         flash(str(refused), "info")
+        return redirect(request.path)
+    db.session.commit()
+    done = (
+        f"You {'accepted' if form.accept else 'rejected'} {record.user.full_name}'s record of "
+        f"{record.course_name}."
+    )
+    told = external.tell_learner(record, course, decided_by(decider, organisation))
+    if told is None:
+        flash(done, "success")
+    elif told:
+        flash(f"{done} We have emailed them your decision.", "success")
     else:
-        db.session.commit()
-        flash(f"The record has been {record.status}.", "success")
+        flash(f"{done} The email telling them could not be sent.", "info")
     if organisation is not None:
         return redirect(url_for(".organisation_external", organisation_id=organisation.id))
     return redirect(url_for(".admin_external"))
 
 
-def evidence_response(record: ExternalRecord, organisation):
-    if not external.can_decide(current_user, record, organisation) or record.evidence is None:
+def decided_by(decider: User, organisation) -> str:
+    """Who decided, as the learner's email says it."""
+    if organisation is None or decider.is_cst_admin:
+        return "The Community Safety Team"
+    return f"{decider.full_name}, a manager at {organisation.name},"
+
+
+def evidence_response(record: ExternalRecord):
+    if record.evidence is None:
         abort(404)
     response = file_response(record.evidence, record.evidence_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="evidence-{record.id}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{external.evidence_filename(record)}"'
+    )
     return response
+
+
+def external_list(organisation):
+    viewer = current_user.id
+    organisation_id = organisation.id if organisation else None
+    decided = paginate(
+        external.decided_for(organisation_id, viewer), page_number(request.args.get("page"))
+    )
+    return render_template(
+        "certificates/external_list.html",
+        organisation=organisation,
+        records=external.pending_for(organisation_id, viewer),
+        decided=decided,
+        deciders=external.deciders(decided.rows),
+    )
 
 
 @bp.get("/organisations/<int:organisation_id>/external")
 @requires(Action.MANAGE_MEMBERS)
 def organisation_external(organisation):
-    return render_template(
-        "certificates/external_list.html",
-        organisation=organisation,
-        records=external.pending_for(organisation.id),
-    )
+    return external_list(organisation)
 
 
 @bp.route("/organisations/<int:organisation_id>/external/<int:record_id>", methods=["GET", "POST"])
 @requires(Action.MANAGE_MEMBERS)
 def organisation_decide(organisation, record_id: int):
-    record = db.session.get(ExternalRecord, record_id) or abort(404)
-    return decide_external(record, organisation)
+    return decide_external(decidable(record_id, organisation), organisation)
 
 
 @bp.get("/organisations/<int:organisation_id>/external/<int:record_id>/evidence")
 @requires(Action.MANAGE_MEMBERS)
 def organisation_evidence(organisation, record_id: int):
-    record = db.session.get(ExternalRecord, record_id) or abort(404)
-    return evidence_response(record, organisation)
+    return evidence_response(decidable(record_id, organisation))
 
 
 @bp.get("/admin/external")
 @cst_admin_required
 def admin_external():
-    return render_template(
-        "certificates/external_list.html", organisation=None, records=external.pending_for(None)
-    )
+    return external_list(None)
 
 
 @bp.route("/admin/external/<int:record_id>", methods=["GET", "POST"])
 @cst_admin_required
 def admin_decide(record_id: int):
-    record = db.session.get(ExternalRecord, record_id) or abort(404)
-    return decide_external(record, None)
+    return decide_external(decidable(record_id, None), None)
 
 
 @bp.get("/admin/external/<int:record_id>/evidence")
 @cst_admin_required
 def admin_evidence(record_id: int):
-    record = db.session.get(ExternalRecord, record_id) or abort(404)
-    return evidence_response(record, None)
+    return evidence_response(decidable(record_id, None))

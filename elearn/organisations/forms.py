@@ -16,16 +16,33 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from elearn.auth.forms import confirm_field, email_field, new_password_field
-from elearn.forms import DayMonthYearField, Form, QueryForm, WholeNumberField, choices
+from elearn.forms import (
+    DayMonthYearField,
+    Form,
+    ProblemCount,
+    QueryForm,
+    WholeNumberField,
+    choices,
+)
 from elearn.models import SECTORS
-from elearn.organisations.importer import MAX_BYTES
+from elearn.organisations.importer import MAX_BYTES, MAX_LENGTHS
+
+TEAM_LENGTH = MAX_LENGTHS["team"]
 
 
 def name_field(label: str = "Full name", hint: str | None = None) -> StringField:
@@ -118,7 +135,15 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(Form):
+class ListsProblems:
+    """A form whose field may hold a list's problems (`problems_as_errors`): the field says
+    how many there are, and the error summary links each problem, without the count."""
+
+    def error_list(self) -> list[dict]:
+        return [item for item in super().error_list() if not isinstance(item["text"], ProblemCount)]
+
+
+class InviteForm(ListsProblems, Form):
     list_every_error = ("emails",)
     emails = TextAreaField(
         "Email addresses",
@@ -136,7 +161,7 @@ class InviteForm(Form):
     submit = SubmitField("Check addresses", widget=GovSubmitInput())
 
 
-class UploadForm(Form):
+class UploadForm(ListsProblems, Form):
     list_every_error = ("file",)
     file = FileField(
         "Upload a CSV file",
@@ -163,7 +188,7 @@ class AssignmentForm(Form):
         description="For example, 31 3 2027",
         validators=[InputRequired(message="Enter a due date")],
     )
-    submit = SubmitField("Assign course", widget=GovSubmitInput())
+    submit = SubmitField("Require course", widget=GovSubmitInput())
 
 
 class RoleForm(Form):
@@ -174,6 +199,61 @@ class RoleForm(Form):
         validators=[InputRequired(message="Select a role")],
     )
     submit = SubmitField("Save role", widget=GovSubmitInput())
+
+
+def team_fields(subject: str):
+    """A team to choose, or a new one to type (which wins when both are given)."""
+    team = SelectField(
+        "Team",
+        widget=GovSelect(),
+        validate_choice=False,  # any value is a team's name, checked by operations.team_name
+        description="Training required of one team applies to its members only.",
+    )
+    new_team = StringField(
+        "Or a new team",
+        widget=GovTextInput(),
+        description=f"Type a name to put {subject} in a team not listed above. "
+        "Leave it blank to use the team chosen above.",
+        validators=[
+            Length(max=TEAM_LENGTH, message=f"Team name must be {TEAM_LENGTH} characters or fewer")
+        ],
+    )
+    return team, new_team
+
+
+class TeamForm(Form):
+    team, new_team = team_fields("them")
+    submit = SubmitField("Save team", widget=GovSubmitInput())
+
+    @property
+    def chosen_field(self):
+        """The field the team comes from: a new team's name when one is typed."""
+        return self.new_team if (self.new_team.data or "").strip() else self.team
+
+    @property
+    def chosen(self) -> str:
+        return self.chosen_field.data or ""
+
+
+class TeamsForm(TeamForm):
+    """The same team for several members at once, from the members list."""
+
+    members = SelectMultipleField("Members", coerce=int, validate_choice=False)
+    team, new_team = team_fields("the members you selected")
+    submit = SubmitField("Put selected members in this team", widget=GovSubmitInput())
+
+    def validate_members(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Select the members to put in a team")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.chosen.strip():
+            # On the list of teams, or on the box to type one when there is no list.
+            field = self.team if len(self.team.choices or ()) > 1 else self.new_team
+            field.errors = [*field.errors, "Choose a team, or type the name of a new one"]
+            return False
+        return valid
 
 
 class HeadcountForm(Form):
@@ -212,18 +292,6 @@ class OrganisationForm(Form):
         ],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
-
-
-class MergeForm(Form):
-    target = SelectField(
-        "Merge into",
-        coerce=int,
-        widget=GovSelect(),
-        description="Members, invitations, required training and completions move to this "
-        "organisation; this one is then closed.",
-        validators=[InputRequired(message="Select the organisation to keep")],
-    )
-    submit = SubmitField("Merge organisations", widget=GovSubmitInput())
 
 
 class DomainForm(Form):

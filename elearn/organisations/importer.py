@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NoReturn
 
 from email_validator import EmailNotValidError, validate_email
@@ -29,6 +29,10 @@ WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 SAVE_AS_CSV = "(in Excel: Save as, CSV UTF-8)"
 USE_COLUMNS = "use name, email and team"
 
+# What no name or team may hold: control characters, line and paragraph separators, and
+# the bidirectional controls that make text read in another order than it is stored.
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
 # Pasted entries: `Name <address>`, `"Surname, Name" <address>`, `<address>` or a bare
 # address. Lengths are bounded so a long line without separators cannot make it slow.
 PASTED_ENTRY = re.compile(
@@ -40,12 +44,14 @@ PASTED_ENTRY = re.compile(
 
 @dataclass(frozen=True)
 class Invitee:
-    """A person to invite; `line` is their line in the file, or their entry when pasted."""
+    """A person to invite; `line` is their line in the file, or their entry when pasted;
+    `repeats`, the later entries of a pasted list that gave the same address again."""
 
     line: int
     email: str
     name: str | None = None
     team: str | None = None
+    repeats: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,18 +106,27 @@ def parse_pasted(text: str) -> list[Invitee]:
     """The people in a pasted list of addresses, separated by commas, semicolons or spaces.
 
     Entries are numbered from 1 and problems name them ("Entry 3: ..."). Outlook-style
-    `Name <address>` entries keep the name.
+    `Name <address>` entries keep the name. An address given again (copied from two
+    emails, say) is one person: the entries that repeat it are in their `repeats`.
     """
     invitees: list[Invitee] = []
     problems: list[ImportProblem] = []
-    seen: dict[str, int] = {}
+    first: dict[str, int] = {}  # an address's place in invitees
     for number, entry in enumerate(PASTED_ENTRY.finditer(text), start=1):
         if number > MAX_ROWS:
             _reject("Enter no more than 10,000 email addresses: upload a CSV file instead")
         email = entry["bare"] if entry["angled"] is None else entry["angled"]
         name = entry["quoted"] or entry["name"] or ""
-        invitee, messages = _check_person(number, email, name, "", seen, _ENTRIES)
+        invitee, messages = _check_person(number, email, name, "", {}, _ENTRIES)
+        if not messages and invitee.email in first:
+            earlier = invitees[first[invitee.email]]
+            invitees[first[invitee.email]] = replace(
+                earlier, name=earlier.name or invitee.name, repeats=(*earlier.repeats, number)
+            )
+            continue
         _collect(invitee, messages, number, _ENTRIES, invitees, problems)
+        if not messages:
+            first[invitee.email] = len(invitees) - 1
     if not invitees and not problems:
         _reject("Enter at least one email address")
     if problems:
@@ -208,6 +223,8 @@ def _check_person(
     for column, value in (("name", name), ("team", team)):
         if value and len(value) > MAX_LENGTHS[column]:
             messages.append(f"{column} must be {MAX_LENGTHS[column]} characters or fewer")
+        elif value and UNPRINTABLE.search(value):
+            messages.append(f"remove the control characters from the {column}")
     return Invitee(number, address, name, team), messages
 
 

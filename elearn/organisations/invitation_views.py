@@ -44,6 +44,7 @@ def invitations_page(organisation, invite_form=None, upload_form=None, status=20
 def to_batch(organisation, invitees, source: str, role: str = Role.MEMBER):
     rows = [
         {"line": i.line, "email": i.email, "name": i.name, "team": i.team, "role": role}
+        | ({"repeats": list(i.repeats)} if i.repeats else {})
         for i in invitees
     ]
     batch = operations.prepare_batch(

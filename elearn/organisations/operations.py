@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import and_, func, insert, select, update
 
@@ -26,6 +27,7 @@ from elearn.models import (
     normalise_email,
     utcnow,
 )
+from elearn.organisations.importer import MAX_LENGTHS, UNPRINTABLE
 from elearn.organisations.tokens import (
     hash_token,
     new_join_code,
@@ -118,10 +120,77 @@ def remove_member(membership: Membership) -> None:
 
 
 def _keep_a_manager(membership: Membership) -> None:
-    if active_managers(membership.organisation_id) <= 1:
+    refusal = removal_refused(membership)
+    if refusal:
+        raise OperationRefused(refusal)
+
+
+def removal_refused(membership: Membership) -> str | None:
+    """Why the member cannot stop being a manager (or be removed) now, or None."""
+    if membership.role == Role.MANAGER and active_managers(membership.organisation_id) <= 1:
+        return "An organisation needs at least one manager: make someone else a manager first"
+    return None
+
+
+# --- teams ---------------------------------------------------------------------------
+
+TEAM_LENGTH = MAX_LENGTHS["team"]  # as Membership.team and Invitation.team hold
+
+
+def team_name(text: str | None) -> str | None:
+    """A team's name as a manager typed it, with runs of spaces made one; None for no
+    team. Refused when it is too long, or holds a control character (a tab, a line
+    break) or a mark that changes the direction text reads in."""
+    if text and UNPRINTABLE.search(text):
         raise OperationRefused(
-            "An organisation needs at least one manager: make someone else a manager first"
+            "Enter the team's name without tabs, line breaks or other control characters"
         )
+    name = " ".join((text or "").split())
+    if len(name) > TEAM_LENGTH:
+        raise OperationRefused(f"Team name must be {TEAM_LENGTH} characters or fewer")
+    return name or None
+
+
+def as_spelt(organisation_id: int, team: str | None) -> str | None:
+    """An existing team's own spelling when `team` differs from it only in case, so that
+    "claims" joins "Claims" (training required of a team names it exactly)."""
+    if team is None:
+        return None
+    known = {name.casefold(): name for name in teams(organisation_id)}
+    return known.get(team.casefold(), team)
+
+
+def set_team(membership: Membership, team: str | None) -> bool:
+    """Put an active member in a team (None: in no team), as `team_name()` reads it;
+    whether their team changed. Audited."""
+    if membership.left_at is not None:
+        raise OperationRefused("They are no longer a member, so they cannot be in a team")
+    return _move(membership, as_spelt(membership.organisation_id, team_name(team)))
+
+
+def _move(membership: Membership, team: str | None) -> bool:
+    if team == membership.team:
+        return False
+    audit.record("team_changed", membership, {"team": team, "previous": membership.team})
+    membership.team = team
+    return True
+
+
+def set_teams(
+    organisation: Organisation, membership_ids: list[int], team: str | None
+) -> tuple[int, str | None]:
+    """Put several of the organisation's active members in one team: how many moved, and
+    the team as `team_name()` and `as_spelt()` read it. Ids of anyone else (another
+    organisation's member, someone who left) are ignored."""
+    team = as_spelt(organisation.id, team_name(team))
+    memberships = db.session.scalars(
+        select(Membership).where(
+            Membership.organisation_id == organisation.id,
+            Membership.left_at.is_(None),
+            Membership.id.in_(membership_ids),
+        )
+    ).all()
+    return sum(_move(membership, team) for membership in memberships), team
 
 
 # --- invitations ---------------------------------------------------------------------
@@ -138,6 +207,29 @@ class InvitationPlan:
     @property
     def to_send(self) -> list[dict]:
         return self.new + self.renewed
+
+    @cached_property
+    def outcomes(self) -> dict[str, str]:
+        """Each address's outcome: "new", "renewed" or "member"."""
+        return {
+            row["email"]: outcome
+            for outcome, rows in (
+                ("new", self.new),
+                ("renewed", self.renewed),
+                ("member", self.members),
+            )
+            for row in rows
+        }
+
+    @property
+    def repeated(self) -> int:
+        """How many addresses a pasted list gave more than once (each is one invitation)."""
+        return sum(
+            1
+            for rows in (self.new, self.renewed, self.members)
+            for row in rows
+            if row.get("repeats")
+        )
 
 
 def prepare_batch(

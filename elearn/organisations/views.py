@@ -6,12 +6,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from elearn import audit
 from elearn.auth.forms import ConfirmForm
+from elearn.certificates.archives import count_current
 from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
 from elearn.extensions import db
+from elearn.filters import counted
 from elearn.forms import choices
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
 from elearn.models.certificate import current_certificates
@@ -21,6 +24,8 @@ from elearn.organisations.forms import (
     HeadcountForm,
     ProgressFilterForm,
     RoleForm,
+    TeamForm,
+    TeamsForm,
 )
 from elearn.organisations.progress import (
     REQUIRED_STATUSES,
@@ -35,7 +40,7 @@ from elearn.organisations.progress import (
 from elearn.organisations.setup import setup_steps
 from elearn.organisations.tokens import display_join_code
 from elearn.paging import page_number
-from elearn.permissions import Action, managed_organisations, requires
+from elearn.permissions import Action, can, managed_organisations, requires
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -94,8 +99,11 @@ def overview(organisation):
     )
 
 
-def progress_query(organisation) -> ProgressQuery:
-    args = request.args
+FILTERS = ("team", "course", "status", "sort", "order", "page")
+
+
+def progress_query(organisation, args=None) -> ProgressQuery:
+    args = request.args if args is None else args
     sort = args.get("sort", "name")
     return ProgressQuery(
         course_slugs=assigned_course_slugs(organisation.id),
@@ -110,27 +118,70 @@ def progress_query(organisation) -> ProgressQuery:
 @bp.get("/<int:organisation_id>/members")
 @requires(Action.VIEW_ORGANISATION)
 def members(organisation):
-    query = progress_query(organisation)
-    page = progress_page(organisation.id, query, utcnow(), page_number(request.args.get("page")))
-    filters = ProgressFilterForm(request.args)
-    filters.team.choices = choices(
-        [("", "All teams")] + [(team, team) for team in operations.teams(organisation.id)]
-    )
+    return members_page(organisation, request.args, TeamsForm(formdata=None, prefix="bulk"))
+
+
+def members_page(organisation, args, teams_form: TeamsForm, status: int = 200):
+    """The members list with the filters in `args`, and the form that puts the members
+    selected in it in a team."""
+    query = progress_query(organisation, args)
+    page = progress_page(organisation.id, query, utcnow(), page_number(args.get("page")))
+    teams = operations.teams(organisation.id)
+    filters = ProgressFilterForm(args)
+    filters.team.choices = choices([("", "All teams")] + [(team, team) for team in teams])
     filters.course.choices = choices((slug, course_title(slug)) for slug in query.course_slugs)
     filters.status.choices = choices(
         [("", "Any status")] + [(str(status), str(status).capitalize()) for status in STATUS_ORDER]
     )
+    teams_form.team.choices = bulk_team_choices(teams)
     return render_template(
         "organisations/members.html",
         filters=filters,
+        filter_args={key: args[key] for key in FILTERS if args.get(key)},
+        form=teams_form,
         organisation=organisation,
         query=query,
         page=page,
-        teams=operations.teams(organisation.id),
+        teams=teams,
+        certificates=count_current(organisation.id),
         statuses=REQUIRED_STATUSES,
         course_title=course_title,
         today=utcnow().date(),
-    )
+    ), status
+
+
+def team_choices(teams: list[str]):
+    return choices([("", "No team")] + [(team, team) for team in teams])
+
+
+def bulk_team_choices(teams: list[str]):
+    return choices([("", "Choose a team")] + [(team, team) for team in teams])
+
+
+@bp.post("/<int:organisation_id>/members/team")
+@requires(Action.MANAGE_MEMBERS)
+def members_team(organisation):
+    """Put the members selected in the list in one team."""
+    form = TeamsForm(prefix="bulk")
+    form.team.choices = bulk_team_choices(operations.teams(organisation.id))
+    args = MultiDict({key: request.form[key] for key in FILTERS if request.form.get(key)})
+    if form.validate_on_submit():
+        try:
+            moved, team = operations.set_teams(organisation, form.members.data, form.chosen)
+        except operations.OperationRefused as refused:
+            form.chosen_field.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(moved_message(moved, team), "success" if moved else "info")
+            return redirect(url_for(".members", organisation_id=organisation.id, **args))
+    return members_page(organisation, args, form, 400)
+
+
+def moved_message(moved: int, team: str | None) -> str:
+    where = f"the {team} team" if team else "no team"
+    if not moved:
+        return f"They were already in {where}."
+    return f"{counted(moved, 'member is', 'members are')} now in {where}."
 
 
 @bp.get("/<int:organisation_id>/members.csv")
@@ -167,19 +218,46 @@ def _date(value) -> str:
 @requires(Action.MANAGE_MEMBERS)
 def member(organisation, membership_id: int):
     membership = owned(Membership, membership_id, organisation)
-    form = RoleForm(data={"role": membership.role})
-    return member_page(organisation, membership, form)
+    return member_page(organisation, membership)
 
 
-def member_page(organisation, membership, form, status: int = 200):
+def member_page(organisation, membership, form=None, team_form=None, status: int = 200):
+    """A member's page; `form` (their role) or `team_form` when it was sent with a problem."""
+    team_form = team_form or TeamForm(formdata=None, data={"team": membership.team or ""})
+    team_form.team.choices = team_choices(operations.teams(organisation.id))
     return render_template(
         "organisations/member.html",
         organisation=organisation,
         membership=membership,
-        form=form,
-        remove_form=ConfirmForm(),
+        form=form or team_form,
+        role_form=form or RoleForm(formdata=None, data={"role": membership.role}),
+        team_form=team_form,
         certificates=list(current_certificates(membership.user_id, utcnow()).values()),
     ), status
+
+
+@bp.post("/<int:organisation_id>/members/<int:membership_id>/team")
+@requires(Action.MANAGE_MEMBERS)
+def member_team(organisation, membership_id: int):
+    membership = owned(Membership, membership_id, organisation)
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            changed = operations.set_team(membership, form.chosen)
+        except operations.OperationRefused as refused:
+            form.chosen_field.errors.append(str(refused))
+        else:
+            db.session.commit()
+            where = f"the {membership.team} team" if membership.team else "no team"
+            name = membership.user.full_name
+            flash(
+                f"{name} is now in {where}." if changed else f"{name} was already in {where}.",
+                "success" if changed else "info",
+            )
+            return redirect(
+                url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
+            )
+    return member_page(organisation, membership, team_form=form, status=400)
 
 
 @bp.post("/<int:organisation_id>/members/<int:membership_id>/role")
@@ -198,27 +276,47 @@ def member_role(organisation, membership_id: int):
             return redirect(
                 url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
             )
-    return member_page(organisation, membership, form, 400)
+    return member_page(organisation, membership, form, status=400)
 
 
-@bp.post("/<int:organisation_id>/members/<int:membership_id>/remove")
+@bp.route("/<int:organisation_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @requires(Action.MANAGE_MEMBERS)
 def remove_member(organisation, membership_id: int):
+    """Removing a member is asked once more, saying what it does and does not do."""
     membership = owned(Membership, membership_id, organisation)
-    if membership.left_at is not None or not ConfirmForm().validate_on_submit():
+    back = url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
+    if membership.left_at is not None:
+        flash(f"{membership.user.full_name} is no longer a member.", "info")
+        return redirect(back)
+    if request.method == "GET":
+        return render_template(
+            "organisations/remove_member.html",
+            organisation=organisation,
+            membership=membership,
+            refused=operations.removal_refused(membership),
+            themselves=membership.user_id == current_user.id,
+        )
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         operations.remove_member(membership)
     except operations.OperationRefused as refused:
         flash(str(refused), "info")
-        return redirect(
-            url_for(".member", organisation_id=organisation.id, membership_id=membership.id)
-        )
+        return redirect(back)
     db.session.commit()
-    flash(
-        f"{membership.user.full_name} has been removed. Their own training record stays with them.",
-        "success",
-    )
+    if membership.user_id == current_user.id:
+        flash(
+            f"You have left {organisation.name}. Your training record and certificates stay yours.",
+            "success",
+        )
+    else:
+        flash(
+            f"{membership.user.full_name} has been removed from {organisation.name}. "
+            "Their training record and certificates stay theirs.",
+            "success",
+        )
+    if not can(current_user, Action.VIEW_ORGANISATION, organisation):
+        return redirect(url_for("courses.my_training"))  # they removed themselves
     return redirect(url_for(".members", organisation_id=organisation.id))
 
 

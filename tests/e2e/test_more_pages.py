@@ -85,6 +85,7 @@ def test_a_manager_prepares_and_downloads_everyone_s_certificates(server, page, 
 
     from elearn.certificates.archives import wait_for_archives
     from elearn.certificates.codes import new_code
+    from elearn.dates import london_today
     from elearn.extensions import db
     from elearn.models import CertificateArchive, utcnow
     from tests.conftest import Factory
@@ -126,7 +127,9 @@ def test_a_manager_prepares_and_downloads_everyone_s_certificates(server, page, 
         accessibility.check(page)
         with page.expect_download() as download:
             page.get_by_role("link", name="Download the zip of 2 certificates").click()
-        assert download.value.suggested_filename == f"organisation-{org.id}-certificates.zip"
+        assert download.value.suggested_filename == (
+            f"Zip Holdings Ltd - certificates - {london_today():%Y-%m-%d}.zip"
+        )
     finally:
         if previous is None:
             app.config.pop("CERTIFICATE_ZIP_DIRECT_LIMIT")

@@ -66,7 +66,8 @@ def test_business_registers_is_approved_invites_by_csv_and_follows_progress(
     accept_invitation(
         manager, base, latest_link(app, "mo@leadenhall.example", "/invitations/"), "Mo Manager"
     )
-    follow(manager, manager.get_by_role("link", name="Your organisation", exact=True))
+    expect(manager.locator("h1")).to_have_text("Overview")  # she lands on her checklist
+    expect(manager.locator(".govuk-task-list")).to_contain_text("Invite your people")
     accessibility.check(manager)
     follow(manager, manager.locator(".app-subnav").get_by_role("link", name="Invite people"))
     accessibility.check(manager)
@@ -119,7 +120,7 @@ def test_business_registers_is_approved_invites_by_csv_and_follows_progress(
     manager.get_by_label("Day").fill(str(due.day))
     manager.get_by_label("Month").fill(str(due.month))
     manager.get_by_label("Year").fill(str(due.year))
-    manager.get_by_role("button", name="Assign course").click()
+    manager.get_by_role("button", name="Require course").click()
     expect(manager.get_by_role("alert")).to_contain_text("is now required")
 
     follow(manager, manager.locator(".app-subnav").get_by_role("link", name="Members and progress"))
