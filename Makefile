@@ -32,7 +32,8 @@ run: $(BIN)/.installed ## Set everything up, load the demo and serve it (HOST=, 
 
 serve: $(BIN)/.installed ## Serve with gunicorn (2 workers), as in production
 	$(FLASK) db upgrade
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+	$(SERVED) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+		--logger-class elearn.request_log.AccessLog --access-logfile - app:app
 
 lint: $(BIN)/.installed-test ## ruff (check and format), bandit and the dependency audit
 	$(BIN)/ruff check .

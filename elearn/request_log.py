@@ -1,4 +1,12 @@
-"""Logging with a request id on every line, and the id returned to the client."""
+"""Logging with a request id on every line, and the id returned to the client; tokens
+kept out of every log.
+
+Links in emails carry their token in the path (/reset-password/<token>,
+/invitations/<token>, /create-account/<token>), so an access log would keep a working
+link. Every log elearn writes through replaces the token with [token]: the development
+server's log, and gunicorn's access log with `--logger-class elearn.request_log.AccessLog`.
+docs/deployment.md gives the nginx log format that does the same.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,38 @@ import re
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from gunicorn.glogging import Logger as GunicornLogger
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+TOKEN_IN_PATH = re.compile(r"(/(?:invitations|reset-password|create-account)/)[^/?#\s\"]+")
+
+
+def redact_tokens(text: str) -> str:
+    """The text with every token in an emailed link's path replaced by [token]."""
+    return TOKEN_IN_PATH.sub(r"\1[token]", text)
+
+
+class RedactTokens(logging.Filter):
+    """For a logger whose messages hold request lines (the development server's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact_tokens(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_tokens(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+class AccessLog(GunicornLogger):
+    """gunicorn's access log with tokens replaced in the request line, path and Referer."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: redact_tokens(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
 
 
 class RequestIdFilter(logging.Filter):
@@ -38,5 +76,6 @@ def init_app(app: Flask) -> None:
         logger.handlers = [handler]
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    logging.getLogger("werkzeug").addFilter(RedactTokens())
     app.before_request_funcs.setdefault(None, []).insert(0, assign_request_id)
     app.after_request(return_request_id)

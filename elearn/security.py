@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 KEEPS_INPUT = "_elearn_keeps_input_on_csrf_failure"
+CACHEABLE = {"static", "courses.course_image"}  # the same for everyone, never personal
 
 
 def keeps_input_on_csrf_failure(view):
@@ -55,7 +57,9 @@ def set_security_headers(response):
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user and current_user.is_authenticated:
+    if request.endpoint not in CACHEABLE:
+        # Nothing dynamic is kept by a browser or proxy: pages behind a token (a reset, an
+        # invitation, creating an account, "check your email") least of all.
         headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -79,8 +83,35 @@ def remember_view():
         g._csrf_view = current_app.view_functions.get(request.endpoint)
 
 
+# Control characters no one types: NUL (which PostgreSQL refuses in text) and the rest
+# of C0 and DEL. A form's text may hold a tab or line breaks; an address never does.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_IN_ADDRESS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ControlCharacters(BadRequest):
+    description = (
+        "What was sent contains control characters (invisible characters that cannot be "
+        "typed), so nothing was saved. Remove them, for example by typing the text again "
+        "instead of pasting it, and try again."
+    )
+
+
+def refuse_control_characters() -> None:
+    """Any control character in the address, its query or a form's fields is refused with
+    a clear 400 before any view reads it: it never reaches the database or url_for."""
+    in_address = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
+    if any(CONTROL_IN_ADDRESS.search(text) for text in in_address):
+        raise ControlCharacters()
+    if request.method in ("POST", "PUT", "PATCH") and any(
+        CONTROL.search(text) for pair in request.form.items(multi=True) for text in pair
+    ):
+        raise ControlCharacters()
+
+
 def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, remember_view)
+    app.before_request_funcs[None].insert(0, refuse_control_characters)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -104,6 +135,7 @@ def init_app(app: Flask) -> None:
 
 def _error_page(status: int, template: str):
     def handler(error):
-        return render_template(f"errors/{template}.html"), status
+        reason = error.description if isinstance(error, ControlCharacters) else None
+        return render_template(f"errors/{template}.html", reason=reason), status
 
     return handler

@@ -63,7 +63,8 @@ def load_user(session_id: str) -> User | None:
 
 def safe_next(target: str | None, user: User) -> str:
     """Only a path on this site (never another host: open redirect), else where they land."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    printable = target is not None and target.isprintable()  # no CR, LF, tab or NUL
+    if printable and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
