@@ -1,9 +1,11 @@
 """The base form: CSRF failures become a clear message on the form, input kept."""
 
+import re
+
 from flask import g
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import DateField, IntegerField, SelectChoice
+from wtforms import DateField, IntegerField, SelectChoice, ValidationError
 from wtforms import Form as PlainForm
 
 EXPIRED_MESSAGE = (
@@ -88,6 +90,23 @@ class WholeNumberField(IntegerField):
         params.setdefault("inputmode", "numeric")
         params.setdefault("spellcheck", False)
         return super().__call__(**kwargs)
+
+
+class PlainName:
+    """A person's name and nothing else: no web or email address, no markup. Names are
+    printed on certificates and written in emails to addresses no one has yet proved are
+    theirs, so a stranger cannot use a name to send anyone a link."""
+
+    ADDRESS_LIKE = re.compile(
+        r"https?:|www\.|[<>@/\\{}\[\]]|\.(com|org|net|uk|io|ru|info|biz|xyz|co)\b", re.I
+    )
+
+    def __init__(self, message: str = "Enter your name only, without a web or email address"):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data and self.ADDRESS_LIKE.search(field.data):
+            raise ValidationError(self.message)
 
 
 class DayMonthYearField(DateField):

@@ -12,7 +12,7 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import after_this_request, current_app, g, render_template
 
 from elearn.models import utcnow
 
@@ -83,6 +83,30 @@ def send_mail_or_log(to: str, subject: str, template: str, **context) -> bool:
         log.exception("mail to %s could not be sent", to)
         return False
     return True
+
+
+def after_response(job: Callable[[], None]) -> None:
+    """Run `job` once the response has gone, in an app context of its own.
+
+    A request that may email (a password reset, an account, a registration) answers in
+    the same time and the same words whether or not an account exists: looking the
+    address up, making a token and talking to the mail server all happen after the
+    answer. The job commits its own changes; a failure is logged. (A task queue will
+    take these jobs over; until then they run in the worker, never on a new thread.)"""
+    app = current_app._get_current_object()
+    g.emails_after_response = True  # counted by the per-address limits (elearn/security.py)
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                job()
+            except Exception:
+                log.exception("work after the response failed")
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(run)
+        return response
 
 
 def refused_for_good(error: BaseException) -> bool:

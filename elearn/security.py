@@ -10,6 +10,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from elearn.extensions import limiter
+
 KEEPS_INPUT = "_elearn_keeps_input_on_csrf_failure"
 CACHEABLE = {"static", "courses.course_image"}  # the same for everyone, never personal
 
@@ -94,6 +96,28 @@ class ControlCharacters(BadRequest):
         "What was sent contains control characters (invisible characters that cannot be "
         "typed), so nothing was saved. Remove them, for example by typing the text again "
         "instead of pasting it, and try again."
+    )
+
+
+# Requests that email an address no one has proved is theirs: a stranger may not make
+# elearn write to anyone more than this, however many addresses they send from.
+PER_ADDRESS_LIMIT = "3 per hour;10 per day"
+
+
+def limited_per_address(field: str):
+    """Limit, per address typed into `field`, the requests that email it: the limit
+    follows the address as well as the client's IP. Only a request that emails counts
+    (`elearn.mail.after_response` marks it), so a form sent back with an error does not."""
+
+    def key() -> str:
+        typed = (request.form.get(field) or "").strip().lower()
+        return f"address:{typed[:320]}"
+
+    return limiter.limit(
+        PER_ADDRESS_LIMIT,
+        methods=["POST"],
+        key_func=key,
+        deduct_when=lambda response: bool(g.get("emails_after_response")),
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
@@ -41,12 +42,24 @@ PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
 
 
+class ClosingClient(FlaskClient):
+    """A test client that closes each response, as a WSGI server does once it has sent it:
+    the work a view left for after the response (elearn.mail.after_response) runs then."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        response.get_data()  # read whole first, as a server sends it, so nothing is cut
+        response.close()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     config = TestConfig(instance, os.environ.get("DATABASE_URL"))
     config.ELEARN_CONTENT_DIR = FIXTURES / "content"
     app = create_app(config)
+    app.test_client_class = ClosingClient
     with app.app_context():
         upgrade()
         event.listen(db.engine, "before_cursor_execute", _refuse_writes_in_reading_work)

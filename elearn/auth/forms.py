@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from elearn.auth.passwords import NotCommon
-from elearn.forms import Form, GovEmailInput
+from elearn.forms import Form, GovEmailInput, PlainName
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -101,6 +101,7 @@ class NameForm(Form):
         validators=[
             InputRequired(message="Enter your full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
+            PlainName(),
         ],
     )
     submit = SubmitField("Save name", widget=GovSubmitInput())

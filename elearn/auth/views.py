@@ -34,10 +34,11 @@ from elearn.auth.forms import (
 from elearn.auth.landing import landing_url
 from elearn.extensions import db, limiter, login_manager
 from elearn.links import site_url
-from elearn.mail import send_mail_or_log
+from elearn.mail import after_response, send_mail_or_log
 from elearn.models import User
 from elearn.models.organisation import memberships_of
 from elearn.permissions import manages_any
+from elearn.security import limited_per_address
 
 bp = Blueprint("auth", __name__)
 
@@ -191,25 +192,32 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
+def email_reset_link(email: str) -> None:
+    """Email a reset link if an active account has this address (after the response)."""
+    user = accounts.find_user(email)
+    if user is None or not user.active:
+        return
+    link = site_url("auth.reset_password", token=accounts.reset_token(user))
+    send_mail_or_log(
+        user.email,
+        "Reset your Community Safety e-learning password",
+        "password_reset",
+        user=user,
+        link=link,
+    )
+    audit.record("password_reset_requested", user, actor_id=user.id)
+    db.session.commit()
+
+
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit("5 per minute;20 per hour", methods=["POST"])
+@limited_per_address("email")
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = accounts.find_user(form.email.data)
-        if user is not None and user.active:
-            link = site_url("auth.reset_password", token=accounts.reset_token(user))
-            # A failure shows nothing different: the page must not tell who has an account.
-            send_mail_or_log(
-                user.email,
-                "Reset your Community Safety e-learning password",
-                "password_reset",
-                user=user,
-                link=link,
-            )
-            audit.record("password_reset_requested", user, actor_id=user.id)
-            db.session.commit()
-        return render_template("auth/reset_sent.html", email=form.email.data)
+        email = form.email.data
+        after_response(lambda: email_reset_link(email))  # the same answer, account or not
+        return render_template("auth/reset_sent.html", email=email)
     return render_template("auth/request_reset.html", form=form)
 
 

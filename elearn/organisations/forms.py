@@ -34,6 +34,7 @@ from elearn.auth.forms import confirm_field, email_field, new_password_field
 from elearn.forms import (
     DayMonthYearField,
     Form,
+    PlainName,
     ProblemCount,
     QueryForm,
     WholeNumberField,
@@ -53,6 +54,7 @@ def name_field(label: str = "Full name", hint: str | None = None) -> StringField
         validators=[
             InputRequired(message="Enter your full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
+            PlainName(),
         ],
     )
 

@@ -12,7 +12,7 @@ from elearn.auth.forms import ConfirmForm
 from elearn.auth.landing import landing_url
 from elearn.extensions import db, limiter
 from elearn.links import site_url
-from elearn.mail import send_mail_or_log
+from elearn.mail import after_response, send_mail_or_log
 from elearn.models import Invitation, Organisation, User, normalise_email, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import (
@@ -24,6 +24,7 @@ from elearn.organisations.forms import (
 )
 from elearn.organisations.registration import request_registration
 from elearn.organisations.tokens import display_join_code, normalise_join_code
+from elearn.security import limited_per_address
 
 bp = Blueprint("joining", __name__)
 
@@ -49,6 +50,7 @@ def welcome(user: User, organisation: Organisation | None):
 
 @bp.route("/organisations/register", methods=["GET", "POST"])
 @limiter.limit("5 per minute;20 per hour", methods=["POST"])
+@limited_per_address("contact_email")
 def register_organisation():
     form = RegisterOrganisationForm()
     if form.validate_on_submit():
@@ -61,11 +63,13 @@ def register_organisation():
             form.contact_phone.data,
         )
         db.session.commit()
-        send_mail_or_log(  # the request is saved and CST sees it, whether or not this goes
-            organisation.contact_email,
-            "We have your request to register",
-            "registration_received",
-            organisation=organisation,
+        # The request is saved and CST sees it, whether or not this goes. The address is
+        # unproven: the email carries the contact's name only, nothing else they typed.
+        email, name = organisation.contact_email, organisation.contact_name
+        after_response(
+            lambda: send_mail_or_log(
+                email, "We have your request to register", "registration_received", name=name
+            )
         )
         return render_template("joining/registration_sent.html", organisation=organisation)
     return render_template("joining/register.html", form=form)
@@ -151,30 +155,33 @@ def join_signed_in(code: str):
     return redirect(url_for("courses.my_training"))
 
 
+def email_new_account_link(email: str, name: str, join_code: str | None) -> None:
+    """After the response: a link to finish the account, or, for an address that has
+    one, a reminder to sign in (the page said the same either way)."""
+    if find_user(email) is not None:
+        send_mail_or_log(
+            email, "You already have an account", "account_exists", link=site_url("auth.sign_in")
+        )
+        return
+    token = registration.verification_token(email, name, join_code)
+    send_mail_or_log(
+        email,
+        "Confirm your email address",
+        "verify_email",
+        name=name,
+        link=site_url("joining.confirm_account", token=token),
+    )
+
+
 @bp.route("/create-account", methods=["GET", "POST"])
 @limiter.limit("5 per minute;30 per hour", methods=["POST"])
+@limited_per_address("email")
 def create_account():
     form = CreateAccountForm()
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
-        if find_user(email) is not None:
-            send_mail_or_log(
-                email,
-                "You already have an account",
-                "account_exists",
-                link=site_url("auth.sign_in"),
-            )
-        else:
-            token = registration.verification_token(
-                email, form.full_name.data, form.join_code.data or None
-            )
-            send_mail_or_log(
-                email,
-                "Confirm your email address",
-                "verify_email",
-                name=form.full_name.data,
-                link=site_url("joining.confirm_account", token=token),
-            )
+        name, code = form.full_name.data, form.join_code.data or None
+        after_response(lambda: email_new_account_link(email, name, code))
         return render_template("joining/check_email.html", email=email)
     code = normalise_join_code(form.join_code.data or "")
     organisation = operations.organisation_for_join_code(code) if code else None
