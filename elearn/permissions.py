@@ -15,7 +15,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import Exists, select
 
 from elearn.extensions import db
-from elearn.models import ExternalRecord, Membership, Organisation, OrganisationStatus, Role, User
+from elearn.models import (
+    ExternalRecord,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    Role,
+    User,
+    normalise_email,
+)
 
 
 class Action(enum.StrEnum):
@@ -72,6 +80,29 @@ def can_decide_external(
         )
     )
     return learner_member is not None
+
+
+def about_themself(user: User, person_id: int | None = None, email: str | None = None) -> bool:
+    """Whether a decision would be about the decider: their own record, or a request that
+    names their address. No one decides on evidence about themself."""
+    if person_id is not None and person_id == user.id:
+        return True
+    return email is not None and normalise_email(email) == normalise_email(user.email)
+
+
+def can_decide_registration(user: User, organisation: Organisation) -> bool:
+    """A CST admin approves or declines a request to register, unless it names them."""
+    return bool(user.is_cst_admin) and not about_themself(user, email=organisation.contact_email)
+
+
+def can_revoke(user: User, certificate) -> bool:
+    """A CST admin revokes a certificate, never their own."""
+    return bool(user.is_cst_admin) and not about_themself(user, person_id=certificate.user_id)
+
+
+def can_erase(user: User, person: User) -> bool:
+    """A CST admin erases someone else; their own erasure is another admin's decision."""
+    return bool(user.is_cst_admin) and not about_themself(user, person_id=person.id)
 
 
 def requires(action: Action):

@@ -195,3 +195,39 @@ def test_deactivated_organisation_cannot_be_managed(app, make, session):
     browser = Browser(app.test_client())
     browser.sign_in(world.objects["ours"]["manager"])
     browser.get(f"/organisations/{org.id}", status=403)
+
+
+def test_no_one_decides_about_themself(app, make, session):
+    """A CST admin cannot approve or decline a registration naming them, revoke their own
+    certificate or erase themself: another admin decides."""
+    from elearn.certificates.codes import new_code
+    from tests.conftest import Browser
+
+    admin = make.user("ada@cst.example", admin=True)
+    other = make.user("bo@cst.example", admin=True)
+    request = make.organisation(
+        "Ada's Cafe", status="pending", contact_email="ADA@cst.example", contact_name="Ada"
+    )
+    certificate = make.certificate(make.completion(admin), new_code())
+    browser = Browser(app.test_client())
+    browser.sign_in(admin)
+    page = browser.get(f"/admin/organisations/{request.id}")
+    assert "another CST admin must decide it" in page.text()
+    assert not page.soup.select("form[action$='/approve']")
+    browser.post(f"/admin/organisations/{request.id}/approve", status=303)
+    browser.post(f"/admin/organisations/{request.id}/decline", {"reason": "x"}, status=303)
+    session.refresh(request)
+    assert request.status == "pending"
+    browser.get(f"/certificates/{certificate.code}/revoke", status=403)
+    browser.post(f"/certificates/{certificate.code}/revoke", {"reason": "x"}, status=403)
+    assert "Revoke this certificate" not in browser.get(f"/verify/{certificate.code}").text()
+    browser.post(f"/admin/users/{admin.id}", {"reason": "x"}, status=403)
+    session.refresh(admin)
+    assert admin.erased_at is None
+
+    colleague = Browser(app.test_client())
+    colleague.sign_in(other)
+    colleague.post(f"/admin/organisations/{request.id}/approve")
+    session.refresh(request)
+    assert request.status == "approved", "another admin decides"
+    colleague.get(f"/certificates/{certificate.code}/revoke")

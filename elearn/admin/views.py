@@ -31,7 +31,13 @@ from elearn.organisations.forms import (
 from elearn.organisations.notifications import send_waiting
 from elearn.organisations.operations import OperationRefused
 from elearn.paging import page_number, paginate
-from elearn.permissions import Action, cst_admin_required, requires
+from elearn.permissions import (
+    Action,
+    can_decide_registration,
+    can_erase,
+    cst_admin_required,
+    requires,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -92,6 +98,7 @@ def detail_page(organisation, status=200, **forms):
         manager_form=forms.get("manager_form") or ManagerInvitationForm(formdata=None),
         merge_form=MergeSearchForm(),
         form=ConfirmForm(),
+        may_decide=can_decide_registration(current_user, organisation),
     ), status
 
 
@@ -106,6 +113,8 @@ def organisation(organisation):
 def approve(organisation):
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if not can_decide_registration(current_user, organisation):
+        return someone_else_decides(organisation)
     try:
         registration.approve(organisation, db.session.get(User, current_user.id))
     except OperationRefused as refused:
@@ -132,6 +141,8 @@ def approve(organisation):
 @requires(Action.ADMINISTER)
 def decline(organisation):
     form = DeclineForm()
+    if not can_decide_registration(current_user, organisation):
+        return someone_else_decides(organisation)
     if not form.validate_on_submit():
         return detail_page(organisation, 400, decline_form=form)
     try:
@@ -324,8 +335,8 @@ def user(user_id: int):
     person = db.session.get(User, user_id) or abort(404)
     form = EraseForm()
     if form.validate_on_submit():
-        if person.erased_at is not None or person.id == current_user.id:
-            abort(400)
+        if person.erased_at is not None or not can_erase(current_user, person):
+            abort(403 if person.erased_at is None else 400)
         personal_data.erase_user(person, form.reason.data)
         db.session.commit()
         flash(
@@ -343,7 +354,16 @@ def user(user_id: int):
         now=utcnow(),
         display_code=display_code,
         quiz_title=quiz_title,
+        may_decide=can_erase(current_user, person),  # erase, revoke: never about themself
     )
+
+
+def someone_else_decides(organisation):
+    flash(
+        "This request names you as its contact, so another CST admin must decide it.",
+        "info",
+    )
+    return redirect(url_for(".organisation", organisation_id=organisation.id)), 303
 
 
 def quiz_title(course_slug: str, module_slug: str) -> str:

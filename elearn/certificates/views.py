@@ -35,7 +35,7 @@ from elearn.extensions import db, limiter
 from elearn.forms import choices
 from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
 from elearn.paging import page_number, paginate
-from elearn.permissions import Action, can_decide_external, cst_admin_required, requires
+from elearn.permissions import Action, can_decide_external, can_revoke, cst_admin_required, requires
 
 bp = Blueprint("certificates", __name__)
 
@@ -115,6 +115,8 @@ def revoke(code: str):
     certificate = operations.find_certificate(code)
     if certificate is None:
         abort(404)
+    if not can_revoke(current_user, certificate):
+        abort(403)  # their own certificate: another CST admin decides
     form = RevokeForm()
     if form.validate_on_submit():
         try:
@@ -159,6 +161,7 @@ def verify_code(code: str):
         certificate=certificate,
         status=certificate.status(utcnow()),
         code=display_code(certificate.code),
+        may_revoke=current_user.is_authenticated and can_revoke(current_user, certificate),
     )
 
 
