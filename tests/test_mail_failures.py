@@ -218,8 +218,7 @@ def test_mail_goes_by_starttls_or_implicit_tls_with_a_login(app, monkeypatch, po
     }.items():
         monkeypatch.setitem(app.config, key, value)
     with app.app_context():
-        organisation = Organisation(name="Cheapside Coffee", contact_name="Priya Shah")
-        mail.send_mail("a@example.com", "Hello", "registration_received", organisation=organisation)
+        mail.send_mail("a@example.com", "Hello", "registration_received", name="Priya Shah")
     assert calls == [*expected, ("login", "elearn"), ("send", "a@example.com")]
 
 
@@ -248,11 +247,10 @@ def test_a_connection_left_idle_is_checked_and_opened_again(app, monkeypatch):
     monkeypatch.setattr(mail.time, "monotonic", lambda: clock[0])
     monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.org")
     monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
-    organisation = Organisation(name="Cheapside Coffee", contact_name="Priya Shah")
     with app.app_context(), mail.one_connection():
         for address, pause in (("a@example.com", 0), ("b@example.com", 1), ("c@example.com", 60)):
             clock[0] += pause
-            mail.send_mail(address, "Hello", "registration_received", organisation=organisation)
+            mail.send_mail(address, "Hello", "registration_received", name="Priya Shah")
     connected = ("plain", "smtp.example.org", 587)
     assert calls == [
         connected,
