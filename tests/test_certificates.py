@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
+import logging
 import re
 import threading
 import unicodedata
 import zipfile
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import pikepdf
 import pypdf
 import pypdfium2
+import pypdfium2.raw
 import pytest
 import zxingcpp
 from sqlalchemy import func, select, update
@@ -148,6 +153,119 @@ def test_bengali_name_is_shaped_with_an_embedded_bengali_font(app, make, session
     names = [f.get_object()["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()]
     assert any("Bengali" in str(name) for name in names), names
     assert "সৌমিত্র চট্টোপাধ্যায়" in pdf_text(data)
+
+
+# A name in each script London's people write their names in, and the font (its PostScript
+# name) that should draw it: the bold face, as the name is bold, but for Droid Sans Fallback
+# and Noto Emoji, which have one face. Hebrew is in DejaVu Sans.
+LONDON_NAMES = {
+    "Korean": ("김민준", "NotoSansCJKkr-Bold"),
+    "Hindi": ("प्रिया शर्मा", "NotoSansDevanagari-Bold"),
+    "Tamil": ("தமிழ்செல்வி", "NotoSansTamil-Bold"),
+    "Thai": ("สมชาย", "NotoSansThai-Bold"),
+    "Punjabi": ("ਗੁਰਪ੍ਰੀਤ", "NotoSansGurmukhi-Bold"),
+    "Gujarati": ("ભાવના", "NotoSansGujarati-Bold"),
+    "Amharic": ("አበበ", "NotoSansEthiopic-Bold"),
+    "Sinhala": ("සුනිල්", "NotoSansSinhala-Bold"),
+    "Malayalam": ("അനിൽ കുമാൾ", "NotoSansMalayalam-Bold"),
+    "Telugu": ("శ్రీనివాస్", "NotoSansTelugu-Bold"),
+    "Hebrew": ("יעל כהן", "DejaVuSans-Bold"),
+    "Arabic": ("فاطمة الزهراء", "NotoSansArabic-Bold"),
+    "Urdu": ("عائشہ فاطمہ", "NotoSansArabic-Bold"),
+    "Chinese": ("王芳", "DroidSansFallback"),
+    "emoji": ("🌟", "NotoEmoji-Regular"),
+    "emoji sequence": ("👩🏽\u200d💻", "NotoEmoji-Regular"),
+}
+
+
+def fonts_drawing(data: bytes, text: str) -> set[str]:
+    """The fonts PDFium says draw the letters of `text` (where it first appears), without
+    their subset prefixes. Fails if the text does not read back."""
+    pages = [page.get_textpage() for page in pypdfium2.PdfDocument(data)]
+    found = [(page, page.get_text_range()) for page in pages if text in page.get_text_range()]
+    assert found, f"{text} is not in the text"
+    page, whole = found[0]
+    # PDFium counts UTF-16 code units.
+    start = len(whole[: whole.index(text)].encode("utf-16-le")) // 2
+    fonts = set()
+    for index in range(start, start + len(text.encode("utf-16-le")) // 2):
+        size = pypdfium2.raw.FPDFText_GetFontInfo(page, index, None, 0, None)
+        buffer = ctypes.create_string_buffer(size)
+        pypdfium2.raw.FPDFText_GetFontInfo(page, index, buffer, size, None)
+        if buffer.value:  # a space Typst leaves to the layout has no font
+            fonts.add(buffer.value.decode().partition("+")[2])
+    return fonts
+
+
+def glyphs_drawn(data: bytes) -> dict[str, set[int]]:
+    """The glyph ids each font draws on every page, read from the text operators. Typst
+    embeds every font as a Type0 font with Identity-H, so each two bytes of a string are one
+    glyph; glyph 0 is .notdef, the empty box drawn for a character the font lacks."""
+    drawn = defaultdict(set)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            fonts, font = page.Resources.Font, None
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) == "Tf":
+                    font = fonts[operands[0]]
+                    assert font.Encoding == "/Identity-H"
+                elif str(operator) in ("Tj", "TJ"):
+                    shown = operands[0] if str(operator) == "TJ" else [operands[0]]
+                    for part in (bytes(p) for p in shown if isinstance(p, pikepdf.String)):
+                        ids = (int.from_bytes(part[i : i + 2]) for i in range(0, len(part), 2))
+                        drawn[str(font.BaseFont)].update(ids)
+    return dict(drawn)
+
+
+@pytest.fixture
+def typesetting_log(caplog, monkeypatch):
+    """What typesetting logs. elearn's loggers do not pass their records up to pytest's, and
+    the migrations the tests run (logging's fileConfig) switch off loggers made before them."""
+    logger = logging.getLogger("elearn.documents.typesetting")
+    monkeypatch.setattr(logger, "disabled", False)
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def assert_pdf_ua_with_real_glyphs(data: bytes, typesetting_log) -> None:
+    """The document claims PDF/UA-1, nothing was logged about a missing glyph, and no
+    font draws its .notdef glyph."""
+    with pikepdf.open(io.BytesIO(data)) as pdf, pdf.open_metadata() as xmp:
+        assert xmp["pdfuaid:part"] == "1"
+    assert not typesetting_log.records
+    boxes = [font for font, ids in glyphs_drawn(data).items() if 0 in ids]
+    assert not boxes, f"{boxes} draw an empty box"
+
+
+@pytest.mark.parametrize(("name", "font"), LONDON_NAMES.values(), ids=LONDON_NAMES)
+def test_a_name_in_each_of_london_s_scripts_is_drawn_in_its_own_font_and_reads_back(
+    app, make, session, typesetting_log, name, font
+):
+    from elearn.certificates.pdf import certificate_pdf
+
+    learner = make.user(full_name=name)
+    certificate = make.certificate(make.completion(learner), "D" * 28, save=False)
+    data = certificate_pdf(certificate, "http://localhost/v")
+    assert_pdf_ua_with_real_glyphs(data, typesetting_log)
+    assert name in unicodedata.normalize("NFC", pdf_text(data))
+    # Every letter in the script's own font, bold like the rest of the name, so that no
+    # word is set partly in one font and partly in another (its letters then unjoined).
+    assert fonts_drawing(data, name) == {font}
+
+
+@pytest.mark.parametrize("name", ["יעל כהן", "فاطمة الزهراء", "عائشہ فاطمہ"])
+def test_a_right_to_left_name_runs_from_right_to_left(app, make, session, name):
+    from elearn.certificates.pdf import certificate_pdf
+
+    learner = make.user(full_name=name)
+    certificate = make.certificate(make.completion(learner), "E" * 28, save=False)
+    page = pypdfium2.PdfDocument(certificate_pdf(certificate, "http://localhost/v"))[0]
+    text = page.get_textpage()
+    start = text.get_text_range().index(name)
+    first_left, *_ = text.get_charbox(start)
+    _, _, last_right, _ = text.get_charbox(start + len(name) - 1)
+    assert first_left > last_right, "the first letter is at the right, the last at the left"
 
 
 @pytest.mark.parametrize(

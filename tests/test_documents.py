@@ -8,7 +8,7 @@ import io
 import random
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import docx
@@ -28,7 +28,15 @@ from elearn.reports.paper_chart import alternative_text, axis_ticks, trend_chart
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
 from elearn.reports.word import training_update_docx
-from tests.test_certificates import certificate_of, complete_course
+from tests.test_certificates import (
+    LONDON_NAMES,
+    assert_pdf_ua_with_real_glyphs,
+    certificate_of,
+    complete_course,
+    fonts_drawing,
+    glyphs_drawn,
+    typesetting_log,  # noqa: F401 - a fixture
+)
 from tests.test_coverage import population  # noqa: F401 - the hand-worked population
 from tests.test_reports import PERIOD_ARGS
 
@@ -473,18 +481,59 @@ def test_certificate_is_a_tagged_pdf(browser, make, session):
     assert b"/Type/Background>>BDC" in stream.split(b"\n", 1)[0]
 
 
-def test_a_name_no_font_can_show_still_gives_a_tagged_certificate(app, make, session):
-    """A character none of the fonts has (an emoji, until fonts for them are added) prints
-    as an empty box: the certificate is still made and tagged, without claiming PDF/UA."""
+def test_a_name_no_font_can_show_still_gives_a_tagged_certificate(
+    app,
+    make,
+    session,
+    typesetting_log,  # noqa: F811
+):
+    """A character none of the fonts has (Adlam, which Fula is written in, until its font
+    is added) prints as an empty box: the certificate is still made and tagged, without
+    claiming PDF/UA, and a warning says so."""
     from elearn.certificates.pdf import certificate_pdf
 
-    learner = make.user(full_name="Ada 🦉 Lovelace")
+    learner = make.user(full_name="Amadu 𞤀𞤥𞤢𞤣𞤵 Ba")
     certificate = make.certificate(make.completion(learner), "C" * 28, save=False)
-    pdf = pikepdf.open(io.BytesIO(certificate_pdf(certificate, "http://localhost/v")))
+    data = certificate_pdf(certificate, "http://localhost/v")
+    pdf = pikepdf.open(io.BytesIO(data))
     assert str(pdf.Root.Lang) == "en-GB"
     assert [h.title for h in structure(pdf).all("/H1")] == ["Certificate of completion"]
     with pdf.open_metadata() as xmp:
         assert "pdfuaid:part" not in xmp
+    assert "typeset without PDF/UA-1" in typesetting_log.text
+    assert any(0 in ids for ids in glyphs_drawn(data).values()), "the empty box is glyph 0"
+
+
+def test_every_font_in_the_folder_is_in_the_list_with_its_bold(app):
+    """A font file nobody listed would still be picked up by Typst's own fallback, in an
+    order nobody chose; a family without its bold would set a name lighter than others."""
+    import typst
+
+    from elearn.documents.typesetting import FONT_DIR, FONTS
+
+    faces = typst.Fonts(
+        include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(FONT_DIR)]
+    ).fonts()
+    assert sorted({face.family for face in faces}) == sorted(FONTS)
+    assert len(set(FONTS)) == len(FONTS)
+    for family in set(FONTS) - {"Droid Sans Fallback", "Noto Emoji"}:
+        assert sorted(face.weight for face in faces if face.family == family) == [400, 700]
+
+
+def test_organisation_names_in_each_of_london_s_scripts_print_in_the_paper(
+    app,
+    typesetting_log,  # noqa: F811
+):
+    """The committee paper is set in the same fonts: an organisation's name in any of the
+    scripts the certificates draw reads back, each in its script's regular face."""
+    names = {name: font for name, font in LONDON_NAMES.values()}
+    overdue = [{"name": name, "overdue": index + 1} for index, name in enumerate(names)]
+    figures = replace(made_up_figures(), overdue=overdue)
+    data = training_update_pdf(figures)
+    assert_pdf_ua_with_real_glyphs(data, typesetting_log)
+    for name, bold in names.items():
+        regular = "DejaVuSans" if bold == "DejaVuSans-Bold" else bold.replace("-Bold", "-Regular")
+        assert fonts_drawing(data, name) == {regular}, name
 
 
 # --- the names of the files in a certificate zip ------------------------------------------

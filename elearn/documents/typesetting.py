@@ -9,9 +9,10 @@ whose header cells are TH, images with their alternative text, and page furnitur
 (backgrounds, running headers and footers, repeated table headers) marked as artifacts.
 PDF/UA-1 is checked as the document is written: a figure without alternative text, or a
 heading Typst cannot read, fails to compile rather than print. One rule of PDF/UA-1 the
-data can break: every character needs a glyph. A name with a character none of the fonts
-has (an emoji, for now) is still typeset, tagged just the same, without the PDF/UA-1
-claim, the character printed as an empty box, and a warning logged.
+data can break: every character needs a glyph. The fonts cover the scripts London's names
+are written in (FONTS); a name with a character none of them has (Adlam, say) is still
+typeset, tagged just the same, without the PDF/UA-1 claim, the character printed as an
+empty box, and a warning logged.
 
 Data reaches a template only as `sys.inputs` strings (JSON where it has a shape), never
 as Typst markup, so a name such as `<b>"&amp;" O'Neil` or `#emph[x]` prints as written.
@@ -35,8 +36,29 @@ log = logging.getLogger(__name__)
 
 FOLDER = Path(__file__).parent
 FONT_DIR = FOLDER / "fonts"
-# Latin, Greek and Cyrillic first; the others for what DejaVu Sans lacks.
-FONTS = ("DejaVu Sans", "Noto Sans Arabic", "Noto Sans Bengali", "Droid Sans Fallback")
+# Each character is taken from the first family here that has it, so a script's own font
+# must not be shadowed by one before it: DejaVu Sans (Latin, Greek, Cyrillic, Armenian,
+# Georgian, Hebrew) has had its Arabic taken out, or an Urdu name would be set partly in it
+# and partly in Noto Sans Arabic, its letters unjoined (fonts/README.md says how each file
+# was made). Each family has a regular and a bold face but Droid Sans Fallback and Noto
+# Emoji, whose one face serves for both.
+FONTS = (
+    "DejaVu Sans",
+    "Noto Sans Arabic",  # Arabic, Urdu, Persian, Pashto, Kurdish
+    "Noto Sans Bengali",
+    "Noto Sans Devanagari",  # Hindi, Marathi, Nepali
+    "Noto Sans Gujarati",
+    "Noto Sans Gurmukhi",  # Punjabi
+    "Noto Sans Tamil",
+    "Noto Sans Malayalam",
+    "Noto Sans Telugu",
+    "Noto Sans Sinhala",
+    "Noto Sans Thai",
+    "Noto Sans Ethiopic",  # Amharic, Tigrinya
+    "Noto Sans CJK KR",  # Hangul only; before Droid Sans Fallback, which has 3 syllables
+    "Droid Sans Fallback",  # Chinese, Japanese
+    "Noto Emoji",  # last: a symbol a text font has is drawn as text
+)
 
 _lock = threading.Lock()
 
