@@ -7,7 +7,8 @@ from sqlalchemy import select
 from elearn import audit
 from elearn.auth.accounts import find_user
 from elearn.auth.forms import MIN_PASSWORD_LENGTH
-from elearn.auth.passwords import is_common
+from elearn.auth.passwords import nfc
+from elearn.auth.passwords import problem as password_problem
 from elearn.extensions import db
 from elearn.models import (
     Invitation,
@@ -27,10 +28,12 @@ class PasswordTooShort(ValueError):
 
 def create_admin_user(email: str, full_name: str, password: str) -> tuple[User, bool]:
     """A CST admin with this email: created, or an existing user promoted (and re-passworded)."""
+    password = nfc(password)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordTooShort(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if is_common(password, email):
-        raise PasswordTooShort("Choose a password that is harder to guess: it is too common")
+    refused = password_problem(password, email, full_name)
+    if refused:
+        raise PasswordTooShort(refused)
     user = find_user(email)
     created = user is None
     if user is None:

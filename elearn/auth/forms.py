@@ -4,11 +4,16 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
-from elearn.auth.passwords import NotCommon
+from elearn.auth.passwords import NotCommon, nfc
 from elearn.forms import Form, GovEmailInput, PlainName
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+
+
+def in_nfc(value: str | None) -> str | None:
+    """New passwords are counted, checked and hashed in Unicode NFC (auth/passwords.py)."""
+    return nfc(value) if isinstance(value, str) else value
 
 
 def email_field(label: str = "Email address") -> EmailField:
@@ -30,6 +35,7 @@ def new_password_field(label: str) -> PasswordField:
     return PasswordField(
         label,
         widget=GovPasswordInput(),
+        filters=[in_nfc],
         description=f"Use at least {MIN_PASSWORD_LENGTH} characters. A few unrelated words "
         "make a strong password that is easy to remember.",
         validators=[
@@ -49,6 +55,7 @@ def confirm_field(label: str = "Confirm new password") -> PasswordField:
     return PasswordField(
         label,
         widget=GovPasswordInput(),
+        filters=[in_nfc],
         validators=[
             InputRequired(message=f"{label.replace('Confirm', 'Type')} again"),
             EqualTo("password", message="Passwords do not match"),
@@ -60,7 +67,7 @@ class SignInForm(Form):
     email = email_field()
     password = PasswordField(
         "Password",
-        widget=GovPasswordInput(),
+        widget=GovPasswordInput(),  # as typed: User.check_password tries its forms
         validators=[InputRequired(message="Enter your password")],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())

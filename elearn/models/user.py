@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -16,6 +17,16 @@ from elearn.models.types import UTCDateTime, utcnow
 def normalise_email(email: str) -> str:
     """Emails are compared and stored case-insensitively."""
     return email.strip().lower()
+
+
+def password_forms(password: str) -> list[str]:
+    """The forms a password is tried in: NFC, which every hash is made of now; then as
+    typed and decomposed (NFD), which an older hash may have been made of."""
+    forms = [unicodedata.normalize("NFC", password)]
+    for form in (password, unicodedata.normalize("NFD", password)):
+        if form not in forms:
+            forms.append(form)
+    return forms
 
 
 class User(UserMixin, db.Model):
@@ -52,10 +63,21 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(unicodedata.normalize("NFC", password))
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Whether this is the password, compared in NFC (`password_forms`). A hash made
+        from another form of it, before passwords were normalised, still matches, and is
+        replaced by the NFC one (the caller commits)."""
+        if not self.password_hash:
+            return False
+        forms = password_forms(password)
+        for form in forms:
+            if check_password_hash(self.password_hash, form):
+                if form != forms[0]:
+                    self.set_password(password)
+                return True
+        return False
 
     @property
     def two_factor_enabled(self) -> bool:

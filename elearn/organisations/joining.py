@@ -10,6 +10,7 @@ from elearn.auth import registration
 from elearn.auth.accounts import find_user, start_session
 from elearn.auth.forms import ConfirmForm
 from elearn.auth.landing import landing_url
+from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter
 from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
@@ -86,6 +87,7 @@ def invitation(token: str):
     if find_user(invitation.email) is not None:
         return render_template("joining/invitation_sign_in.html", invitation=invitation)
     form = AcceptInvitationForm()
+    form.password_owner = PasswordOwner(invitation.email)  # and the name typed
     if request.method == "GET" and invitation.full_name:
         form.full_name.data = invitation.full_name
     if form.validate_on_submit():
@@ -200,6 +202,7 @@ def confirm_account(token: str):
     if details is None or find_user(details["email"]) is not None:
         return render_template("joining/link_invalid.html"), 404
     form = SetPasswordForm()
+    form.password_owner = PasswordOwner(details["email"], details["name"])
     if form.validate_on_submit():
         user = registration.create_verified_account(
             details["email"], details["name"], form.password.data
