@@ -27,12 +27,18 @@ def database_url(url: str | None, instance_dir: Path) -> str:
 
 
 def engine_options(url: str) -> dict:
+    # A database error's message leaves out the values sent with the statement: they are
+    # names and addresses, and the message goes into the log.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     # PostgreSQL's JIT compiler is for long analytical queries: on the members' progress
     # page its compiling took 1.4 s of a 1.5 s query (the same query runs in 60 ms
     # without it), so elearn's connections turn it off.
-    return {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {"options": "-c jit=off"},
+        "hide_parameters": True,
+    }
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -107,9 +113,15 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
-        # If Redis is down, limits fail open; sign-in stays protected by the per-account
-        # slow-down kept in the database.
+        # If Redis is down, every limit goes on counting in each worker's memory (so with
+        # N workers it is up to N times looser) until Redis answers again, and the log
+        # says so once (elearn/extensions.py). The account slow-downs for wrong passwords
+        # and two-step codes are kept in the database and hold whatever Redis does.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True
+        if self.RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")):
+            # An unreachable Redis costs each request half a second at most, not a hang.
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
         self.SESSION_COOKIE_SECURE = self.ELEARN_BASE_URL.startswith("https://")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -126,6 +138,8 @@ class Config:
         self.REPORT_STALE_SECONDS = int(env.get("ELEARN_REPORT_STALE_SECONDS", "900"))
         self.REQUIRE_2FA_FOR_ADMINS = _flag("ELEARN_REQUIRE_2FA_FOR_ADMINS", False)
         self.RETENTION_MONTHS = int(env.get("ELEARN_RETENTION_MONTHS", "24"))
+        # Audit events keep the IP address they came from this long (`retention apply`).
+        self.AUDIT_IP_DAYS = int(env.get("ELEARN_AUDIT_IP_DAYS", "90"))
         # A failed quiz shows which answers were wrong, not the right ones, until the learner
         # passes or has failed this many times (0: only once passed).
         self.QUIZ_ANSWERS_AFTER = int(env.get("ELEARN_QUIZ_ANSWERS_AFTER", "3"))

@@ -1,5 +1,7 @@
 """The Flask extensions, created unbound and initialised in create_app()."""
 
+import logging
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,3 +29,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Flask-Limiter's own lines (a limit exceeded; its storage unreachable, so counting in
+# this worker's memory; its storage back) go to elearn's log, with the request id.
+limiter.logger = logging.getLogger("elearn.rate_limits")

@@ -26,6 +26,7 @@ def privacy():
     return render_template(
         "pages/privacy.html",
         retention=current_app.config["RETENTION_MONTHS"],
+        audit_ip_days=current_app.config["AUDIT_IP_DAYS"],
         contact=catalogue().contacts.get(TEAM_CONTACT),
     )
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, session
 from flask_login import login_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from elearn.auth.devices import remember_this_device
 from elearn.extensions import db
 from elearn.models import User, normalise_email, utcnow
+from elearn.models.user import password_forms
 
 RESET_SALT = "elearn.password-reset"
 
@@ -24,29 +27,49 @@ FREE_FAILURES = 5
 LONGEST_WAIT = timedelta(minutes=60)
 
 
-def authenticate(email: str, password: str) -> User | None:
+@cache
+def _stand_in_hash() -> str:
+    return generate_password_hash("a stand-in for an account that is not there")
+
+
+def _take_as_long(password: str) -> None:
+    """As long as checking this password against an account would take."""
+    for form in password_forms(password):
+        check_password_hash(_stand_in_hash(), form)
+
+
+def authenticate(email: str, password: str, known_device: bool = False) -> User | None:
     """The active user with this email and password, or None (the same for every failure).
 
-    After five wrong passwords in a row an account waits 1, 2, 4 ... up to 60 minutes
-    between attempts (slowed, never locked for good); the caller commits the count.
+    From an unknown device (elearn/auth/devices.py), five wrong passwords in a row make
+    the account's unknown devices wait 1, 2, 4 ... up to 60 minutes between attempts
+    (slowed, never locked for good); a known device is neither counted nor held back by
+    that (it has a limit of its own). The caller commits the count.
     """
     user = find_user(email)
     now = utcnow()
     if user is None or not user.active:
-        generate_password_hash(password)  # a missing account takes as long as a wrong password
+        _take_as_long(password)  # a missing account takes as long as a wrong password
         return None
-    if user.sign_in_blocked_until is not None and user.sign_in_blocked_until > now:
-        generate_password_hash(password)
+    waiting = user.sign_in_blocked_until is not None and user.sign_in_blocked_until > now
+    if waiting and not known_device:
+        _take_as_long(password)
         return None
     if not user.check_password(password):
-        user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
-        if user.failed_sign_ins >= FREE_FAILURES:
-            wait = timedelta(minutes=2 ** (user.failed_sign_ins - FREE_FAILURES))
-            user.sign_in_blocked_until = now + min(wait, LONGEST_WAIT)
+        if not known_device:
+            _count_failure(user, now)
         return None
-    user.failed_sign_ins = 0
-    user.sign_in_blocked_until = None
+    if not known_device:
+        user.failed_sign_ins = 0
+        user.sign_in_blocked_until = None
     return user
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    if user.failed_sign_ins >= FREE_FAILURES:
+        doublings = min(user.failed_sign_ins - FREE_FAILURES, 6)  # 64 minutes: past the cap
+        user.sign_in_blocked_until = now + min(timedelta(minutes=2**doublings), LONGEST_WAIT)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -74,8 +97,10 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def start_session(user: User) -> None:
-    """A fresh session for a fresh sign-in, so a planted session cookie is worthless."""
+    """A fresh session for a fresh sign-in, so a planted session cookie is worthless; this
+    browser becomes a known device of the account."""
     session.clear()
     login_user(user)
     session.permanent = True
     user.last_signed_in_at = utcnow()
+    remember_this_device(user)

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import bindparam, select
 
 from elearn import audit
-from elearn.auth import accounts, personal_data, two_factor
+from elearn.auth import accounts, devices, personal_data, two_factor
 from elearn.auth.accounts import start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
@@ -32,6 +32,7 @@ from elearn.auth.forms import (
     SignInForm,
 )
 from elearn.auth.landing import landing_url
+from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter, login_manager
 from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
@@ -90,17 +91,27 @@ def require_two_factor_for_admins():
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"], exempt_when=devices.from_known_device)
+@limiter.limit(
+    devices.DEVICE_LIMIT,
+    methods=["POST"],
+    key_func=devices.device_key,
+    exempt_when=devices.from_unknown_device,
+    deduct_when=devices.attempt_failed,
+)
 def sign_in():
+    """Known devices (elearn/auth/devices.py) are limited per device; others per address,
+    and the account slows them down after five wrong passwords."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        known = devices.from_known_device()
+        user = accounts.authenticate(form.email.data, form.password.data, known_device=known)
         if user is not None and user.two_factor_enabled:
             db.session.commit()
             session.clear()
-            session["two_factor"] = {"user": user.get_id(), "next": request.args.get("next")}
+            session["two_factor"] = two_factor.pending_sign_in(user, request.args.get("next"))
             return redirect(url_for(".two_factor_code"))
         if user is not None:
             target = safe_next(request.args.get("next"), user)
@@ -109,6 +120,7 @@ def sign_in():
             db.session.commit()
             return redirect(target)
         db.session.commit()  # the count of failed attempts
+        devices.count_failure()
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/sign_in.html", form=form)
 
@@ -116,20 +128,28 @@ def sign_in():
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
 def two_factor_code():
+    """Wrong codes are limited per account (elearn/auth/two_factor.py): after a few the
+    pending sign-in ends, and starts again from the password."""
     pending = session.get("two_factor")
     user = load_user(pending["user"]) if pending else None
-    if user is None or not user.active:
+    if user is None or not user.active or not two_factor.pending_is_live(pending, user):
+        session.pop("two_factor", None)
         return redirect(url_for(".sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        problem = two_factor.redeem(user, form.code.data)
-        if problem is None:
+        outcome = two_factor.try_code(user, pending, form.code.data)
+        if outcome.accepted:
             target = safe_next(pending.get("next"), user)
             start_session(user)
             audit.record("signed_in", user, {"two_factor": True}, actor_id=user.id)
             db.session.commit()
             return redirect(target)
-        form.code.errors.append(problem)
+        db.session.commit()  # the count of wrong codes
+        if outcome.ended:
+            session.pop("two_factor", None)
+            flash(outcome.message, "info")
+            return redirect(url_for(".sign_in"))
+        form.code.errors.append(outcome.message)
     return render_template("auth/two_factor_code.html", form=form)
 
 
@@ -228,11 +248,13 @@ def reset_password(token: str):
     if user is None:
         return render_template("auth/reset_invalid.html"), 400
     form = ResetPasswordForm()
+    form.password_owner = PasswordOwner(user.email, user.full_name)
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.end_other_sessions()
         audit.record("password_reset", user, actor_id=user.id)
         db.session.commit()
+        devices.remember_this_device(user)  # the link proved the mailbox: no wait here
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form)

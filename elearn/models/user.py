@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     sign_in_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the last code accepted
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0)  # since the last right one
+    codes_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __init__(self, *, email: str, full_name: str, password: str | None = None, **kwargs):
         super().__init__(email=normalise_email(email), full_name=full_name, **kwargs)
