@@ -220,34 +220,57 @@ def backup(destination: Path):
 
 
 retention_group = AppGroup(
-    "retention", help="Erase people who left long ago, and certificate zips over a day old."
+    "retention",
+    help="Erase people who left long ago; forget old IP addresses, lists and zips.",
 )
 
 
 @retention_group.command("apply")
-@click.option("--dry-run", is_flag=True, help="List who would be erased; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Say what would be done; change nothing.")
 def retention_apply(dry_run: bool):
     """Erase the personal data of people who left every organisation more than
-    ELEARN_RETENTION_MONTHS ago (their anonymous figures stay)."""
-    from elearn.auth.personal_data import erase_user, people_past_retention
+    ELEARN_RETENTION_MONTHS ago (their anonymous figures stay); clear the IP addresses of
+    audit events over ELEARN_AUDIT_IP_DAYS old; delete lists of people to invite over
+    LISTS_KEPT_DAYS old and certificate zips over a day old."""
+    from datetime import timedelta
+
+    from elearn import audit
+    from elearn.auth.personal_data import (
+        LISTS_KEPT_DAYS,
+        erase_user,
+        forget_old_invitation_lists,
+        people_past_retention,
+    )
     from elearn.certificates.archives import forget_old_archives
+    from elearn.database import checkpoint_wal
     from elearn.extensions import db
     from elearn.models import utcnow
 
+    now = utcnow()
     months = current_app.config["RETENTION_MONTHS"]
-    people = people_past_retention(months, utcnow())
+    days = current_app.config["AUDIT_IP_DAYS"]
+    people = people_past_retention(months, now)
+    who = f"{counted(len(people), 'person', 'people')} who left more than {months} months ago"
+    if dry_run:
+        click.echo(f"Would erase {who}. Nothing was changed.")
+        return
     for person in people:
-        if not dry_run:
-            erase_user(person, f"retention: left more than {months} months ago")
-    if not dry_run:
-        db.session.commit()
-    verb = "Would erase" if dry_run else "Erased"
+        erase_user(person, f"retention: left more than {months} months ago")
+    addresses = audit.forget_addresses(now - timedelta(days=days))
+    lists = forget_old_invitation_lists(now)
+    db.session.commit()
+    click.echo(f"Erased {who}.")
     click.echo(
-        f"{verb} {counted(len(people), 'person', 'people')} who left more than {months} months ago."
+        f"Cleared the IP address of {counted(addresses, 'audit event', 'audit events')} "
+        f"over {days} days old."
     )
-    if not dry_run:
-        forgotten = forget_old_archives()
-        click.echo(f"Deleted {forgotten} certificate zips over a day old.")
+    click.echo(
+        f"Deleted {counted(lists, 'list', 'lists')} of people to invite over "
+        f"{LISTS_KEPT_DAYS} days old."
+    )
+    forgotten = forget_old_archives()
+    click.echo(f"Deleted {forgotten} certificate zips over a day old.")
+    checkpoint_wal(db.engine)
 
 
 def init_app(app: Flask) -> None:

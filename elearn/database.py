@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from elearn.extensions import db
+
+log = logging.getLogger(__name__)
 
 READING_METHODS = {"GET", "HEAD", "OPTIONS"}
 _writing = contextvars.ContextVar("elearn_writing", default=False)
@@ -67,19 +71,25 @@ def reading() -> Iterator[None]:
 
 
 MMAP_BYTES = 1 << 30
+BUSY_TIMEOUT_MS = 30000
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL, a busy timeout, and IMMEDIATE transactions for writers."""
+    """Foreign keys on, WAL, a busy timeout, IMMEDIATE transactions for writers, and
+    deleted data overwritten."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # What is deleted or replaced is overwritten with zeros, not left in free space
+        # in the file, so an erased person's name is gone from it (with the WAL emptied
+        # after an erasure: `checkpoint_after_commit`).
+        cursor.execute("PRAGMA secure_delete = ON")
         # Read through a memory map of the file, shared by every connection and worker
         # (the operating system's page cache), rather than copying pages into each
         # connection's private 2 MB cache: the reports read most of the file.
@@ -110,3 +120,46 @@ def configure_postgresql(engine: Engine) -> None:
             return  # asked for explicitly (a migration's AUTOCOMMIT block): left as asked
         # psycopg opens its transaction at the first statement, so here it has none yet.
         connection.connection.dbapi_connection.autocommit = not wants_immediate()
+
+
+CHECKPOINT = "elearn_checkpoint_wal"
+CHECKPOINT_WAIT_MS = 5000  # for readers to finish; the nightly retention run tries again
+
+
+def checkpoint_after_commit() -> None:
+    """Once the current transaction commits, copy SQLite's WAL into the database file and
+    empty it: until then the WAL keeps the old copies of the pages that were changed (an
+    erased person's name among them). Nothing on PostgreSQL."""
+    db.session.info[CHECKPOINT] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _checkpoint_if_asked(session: Session) -> None:
+    if session.info.pop(CHECKPOINT, False):
+        checkpoint_wal(session.get_bind())
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_checkpoint(session: Session) -> None:
+    session.info.pop(CHECKPOINT, None)
+
+
+def checkpoint_wal(engine: Engine) -> bool:
+    """`PRAGMA wal_checkpoint(TRUNCATE)` outside any transaction, waiting a few seconds
+    at most for readers: whether it finished (if not, the reason is logged)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        try:
+            busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.close()
+    finally:
+        connection.close()
+    if busy:
+        log.warning("the WAL could not be emptied: readers were still at work")
+    return not busy

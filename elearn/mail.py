@@ -80,7 +80,7 @@ def send_mail_or_log(to: str, subject: str, template: str, **context) -> bool:
     try:
         send_mail(to, subject, template, **context)
     except OSError:
-        log.exception("mail to %s could not be sent", to)
+        log.exception("mail (%s) could not be sent", template)  # no address: not in the log
         return False
     return True
 
@@ -206,4 +206,4 @@ def _write_file(message: MIMEText, folder: Path) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_bytes(message.as_bytes())
     os.replace(partial, path)
-    log.info("mail to %s written to %s", message["To"], path)
+    log.info("mail written to %s", path)  # the file is named by its Message-ID, not the address

@@ -1,5 +1,5 @@
-"""Logging with a request id on every line, and the id returned to the client; tokens
-kept out of every log.
+"""Logging with a request id on every line, and the id returned to the client; tokens,
+email addresses and searches kept out of every log (people are named in it by id).
 
 Links in emails carry their token in the path (/reset-password/<token>,
 /invitations/<token>, /create-account/<token>), so an access log would keep a working
@@ -19,11 +19,30 @@ from gunicorn.glogging import Logger as GunicornLogger
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 TOKEN_IN_PATH = re.compile(r"(/(?:invitations|reset-password|create-account)/)[^/?#\s\"]+")
+# People are named in logs by id, never by address or name: an email address (as typed,
+# or %40-encoded in a query), and what was searched for (?q=, a name or an address).
+ADDRESS = re.compile(r"[\w.%+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
+SEARCH = re.compile(r"([?&]q=)[^&#\s\"]*")
 
 
 def redact_tokens(text: str) -> str:
-    """The text with every token in an emailed link's path replaced by [token]."""
-    return TOKEN_IN_PATH.sub(r"\1[token]", text)
+    """The text with every token in an emailed link's path replaced by [token], every
+    email address by [address] and every search by [search]."""
+    text = ADDRESS.sub("[address]", TOKEN_IN_PATH.sub(r"\1[token]", text))
+    return SEARCH.sub(r"\1[search]", text)
+
+
+class RedactAddresses(logging.Filter):
+    """For elearn's own log: no email address in a message or a traceback (a mail
+    server's refusal names its recipient)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = ADDRESS.sub("[address]", record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = ADDRESS.sub("[address]", record.exc_text)
+        return True
 
 
 class RedactTokens(logging.Filter):
@@ -72,6 +91,7 @@ def init_app(app: Flask) -> None:
         logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
     )
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(RedactAddresses())
     for logger in (app.logger, logging.getLogger("elearn")):
         logger.handlers = [handler]
         logger.setLevel(logging.INFO)

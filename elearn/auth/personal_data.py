@@ -1,25 +1,58 @@
-"""Personal data under UK GDPR: everything held about a person, and erasing it.
+"""Personal data under UK GDPR: where elearn holds it, and how it is exported and erased.
 
-Erasure keeps the rows that figures are made of (memberships, completions, attempts,
-the audit trail by id) but strips what identifies the person: name, email, password,
-two-step secret, the name printed on certificates, uploaded evidence and invitations.
+HOLDINGS is the one declaration of personal data in elearn: for each table, which rows
+hold a person's data and how they are found, and for each of their columns how it goes
+into the person's download (/account/data.json) and how it is erased (kept, cleared,
+replaced, their names removed, or the rows deleted). `export_user_data` and `erase_user`
+both walk it, so nothing can be in one and not the other. NOT_PERSONAL names the columns
+that look personal but hold nobody's data; tests/test_personal_data.py fails for a
+column in any model that looks personal and is in neither.
+
+Erasure keeps the rows that figures are made of (memberships, completions, attempts, the
+audit trail by id) and strips what identifies the person: their name and address
+wherever they appear, their password and two-step secret, what they typed and uploaded,
+the notes others wrote about them, the addresses they signed in from, and invitations.
+On SQLite the freed bytes are overwritten (secure_delete) and the WAL is emptied once the
+erasure commits (elearn/database.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, false, func, or_, select
 
 from elearn import audit
+from elearn.auth.holdings import (
+    CLEAR,
+    KEEP,
+    KEPT,
+    REMOVED,
+    SCRUB,
+    Field,
+    Holding,
+    Person,
+    as_is,
+    described,
+    erased_by,
+    file,
+    replaced_by,
+    secret,
+)
+from elearn.database import checkpoint_after_commit
 from elearn.dates import add_months
 from elearn.extensions import db
 from elearn.models import (
     AuditEvent,
     Certificate,
+    CertificateArchive,
+    CertificateArchiveChunk,
     Completion,
+    CourseStanding,
     ExternalRecord,
     Invitation,
+    InvitationBatch,
     Membership,
     ModuleView,
     Organisation,
@@ -30,98 +63,481 @@ from elearn.models import (
 )
 
 ERASED_NAME = "Erased user"
+NAME_REMOVED = "(name removed)"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _kept(*names: str) -> dict[str, Field]:
+    return dict.fromkeys(names, KEPT)
 
 
-def export_user_data(user: User) -> dict:
-    """Everything elearn holds about one person, as plain JSON-ready data."""
-    memberships = db.session.execute(
-        select(Membership, Organisation.name)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Membership.user_id == user.id)
-    ).all()
+def _their_rows(model) -> Callable[[Person], object]:
+    return lambda person: model.user_id == person.id
 
-    def rows(model, *columns):
-        statement = select(model).where(model.user_id == user.id)
-        return [{c: _plain(getattr(r, c)) for c in columns} for r in db.session.scalars(statement)]
 
-    return {
-        "account": {
-            "email": user.email,
-            "full_name": user.full_name,
-            "created_at": _iso(user.created_at),
-            "last_signed_in_at": _iso(user.last_signed_in_at),
-            "two_step_sign_in": user.two_factor_enabled,
-            "cst_admin": user.is_cst_admin,
-        },
-        "memberships": [
-            {
-                "organisation": name,
-                "role": m.role,
-                "team": m.team,
-                "joined_at": _iso(m.joined_at),
-                "left_at": _iso(m.left_at),
-            }
-            for m, name in memberships
-        ],
-        "modules_viewed": rows(
-            ModuleView, "course_slug", "module_slug", "first_viewed_at", "last_viewed_at"
+def _organisations_of(person: Person):
+    return select(Membership.organisation_id).where(Membership.user_id == person.id)
+
+
+def _zips_of(person: Person):
+    return select(CertificateArchive.id).where(
+        CertificateArchive.organisation_id.in_(_organisations_of(person))
+    )
+
+
+def _invited(person: Person):
+    return or_(Invitation.email.in_(person.emails), Invitation.accepted_by_id == person.id)
+
+
+# --- rows found for a person, with rules that depend on the row --------------------------
+
+
+def _their_address(value, event: AuditEvent, person: Person) -> bool:
+    """An event's IP address is the person's when they acted, or when nobody signed in
+    acted on their account (a failed sign-in, a reset asked for)."""
+    if event.actor_id == person.id:
+        return True
+    return event.actor_id is None and person.owns("user", event.subject_id)
+
+
+def _event_detail(detail, event: AuditEvent, person: Person):
+    """Words someone typed about the person (a reason, a note) go from the events about
+    them; their names and addresses go from every event."""
+    if isinstance(detail, dict) and person.owns(event.subject_type, event.subject_id):
+        detail = {key: value for key, value in detail.items() if key not in audit.TYPED_WORDS}
+    return person.scrub(detail)
+
+
+def _batch_rows_of(rows, batch, person: Person) -> list:
+    return [row for row in rows or [] if row.get("email") in person.emails]
+
+
+def _batch_rows_without(rows, batch, person: Person) -> list:
+    return [row for row in rows or [] if row.get("email") not in person.emails]
+
+
+def _event_subjects(person: Person):
+    return or_(
+        false(),
+        *(
+            and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_(ids))
+            for kind, ids in person.subjects.items()
+            if ids
         ),
-        "quiz_attempts": rows(
-            QuizAttempt,
+    )
+
+
+EVENT_IP = Field(
+    lambda value, event, person: value if _their_address(value, event, person) else None,
+    erased_by(
+        "cleared where it was theirs (another's kept for its period)",
+        lambda value, event, person: None if _their_address(value, event, person) else value,
+    ),
+)
+
+# --- the declaration ---------------------------------------------------------------------
+
+HOLDINGS: tuple[Holding, ...] = (
+    Holding(
+        "account",
+        User,
+        lambda person: User.id == person.id,
+        {
+            "email": Field(
+                as_is,
+                erased_by(
+                    "replaced by erased-<id>@erased.invalid",
+                    lambda value, user, person: f"erased-{user.id}@erased.invalid",
+                ),
+            ),
+            "full_name": Field(as_is, replaced_by(ERASED_NAME)),
+            "password_hash": Field(secret, CLEAR),
+            "totp_secret": Field(secret, CLEAR),
+            "totp_last_step": Field(as_is, CLEAR),
+            "active": Field(as_is, replaced_by(False)),
+            "session_version": Field(
+                as_is,
+                erased_by("moved on: every session ends", lambda value, *_: (value or 1) + 1),
+            ),
+            "erased_at": Field(as_is, erased_by("set to when", lambda *_: utcnow())),
+            "updated_at": Field(as_is, erased_by("set to when", lambda *_: utcnow())),
+            **_kept(
+                "is_cst_admin",
+                "created_at",
+                "last_signed_in_at",
+                "erasure_requested_at",
+            ),
+        },
+        "Your account.",
+        single=True,
+    ),
+    Holding(
+        "sign_in_failures",
+        User,
+        lambda person: User.id == person.id,
+        {
+            "failed_sign_ins": Field(as_is, replaced_by(0)),
+            "sign_in_blocked_until": Field(as_is, CLEAR),
+            "failed_codes": Field(as_is, replaced_by(0)),
+            "codes_blocked_until": Field(as_is, CLEAR),
+        },
+        "Wrong passwords given for your account in a row, and wrong two-step codes since "
+        "the last right one, with until when each kind of try must wait. Each wrong "
+        "password, with when and the IP address it came from, is under actions_recorded "
+        "(sign_in_failed).",
+        single=True,
+    ),
+    Holding(
+        "memberships",
+        Membership,
+        _their_rows(Membership),
+        _kept("user_id", "role", "team", "joined_at", "left_at"),
+        "The organisations you belong or belonged to. Kept after erasure without your "
+        "name, so that training figures do not change.",
+        also={"organisation": lambda membership: membership.organisation.name},
+    ),
+    Holding(
+        "modules_viewed",
+        ModuleView,
+        _their_rows(ModuleView),
+        _kept("user_id", "course_slug", "module_slug", "first_viewed_at", "last_viewed_at"),
+        "The course modules you opened.",
+    ),
+    Holding(
+        "quiz_attempts",
+        QuizAttempt,
+        _their_rows(QuizAttempt),
+        _kept(
+            "public_id",
+            "user_id",
             "course_slug",
             "module_slug",
             "course_version",
             "status",
             "questions",
             "answers",
+            "correct_count",
+            "question_count",
             "score",
+            "pass_mark",
             "passed",
             "started_at",
             "submitted_at",
         ),
-        "completions": rows(
-            Completion, "course_slug", "course_version", "completed_at", "expires_at", "method"
-        ),
-        "certificates": rows(
-            Certificate,
-            "code",
-            "name_printed",
-            "course_title",
+        "Each go at a quiz: what you were asked and what you chose.",
+    ),
+    Holding(
+        "completions",
+        Completion,
+        _their_rows(Completion),
+        _kept(
+            "user_id",
+            "course_slug",
             "course_version",
+            "sequence",
             "completed_at",
             "expires_at",
-            "revoked_at",
+            "method",
         ),
-        "training_done_elsewhere": rows(
-            ExternalRecord,
-            "course_slug",
-            "provider",
-            "course_name",
-            "completed_on",
-            "reference",
-            "status",
-            "decision_note",
+        "The courses you completed. Kept after erasure without your name.",
+    ),
+    Holding(
+        "course_standing",
+        CourseStanding,
+        _their_rows(CourseStanding),
+        _kept("user_id", "course_slug", "completed_at", "expires_at"),
+        "Your latest completion and expiry of each course, worked out from completions.",
+    ),
+    Holding(
+        "certificates",
+        Certificate,
+        _their_rows(Certificate),
+        {
+            "name_printed": Field(as_is, replaced_by(NAME_REMOVED)),
+            "revoked_reason": Field(as_is, CLEAR),
+            **_kept(
+                "code",
+                "user_id",
+                "course_slug",
+                "course_title",
+                "course_version",
+                "method",
+                "issuer",
+                "completed_at",
+                "expires_at",
+                "issued_at",
+                "revoked_at",
+            ),
+        },
+        "Your certificates, as printed.",
+    ),
+    Holding(
+        "certificate_notes_mentioning_you",
+        Certificate,
+        lambda person: and_(
+            Certificate.user_id != person.id, person.mentions(Certificate.revoked_reason)
         ),
-        "reminders_sent": rows(ReminderLog, "key", "sent_at"),
-        "actions_recorded": [
-            {"action": e.action, "at": _iso(e.created_at), "detail": e.detail}
-            for e in db.session.scalars(
-                select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id)
+        {"revoked_reason": Field(as_is, SCRUB)},
+        "Why someone else's certificate was revoked, where the reason names you.",
+    ),
+    Holding(
+        "certificate_zip_contents",
+        CertificateArchiveChunk,
+        lambda person: CertificateArchiveChunk.archive_id.in_(_zips_of(person)),
+        {"data": Field(described("a part of a zip of certificates, yours among them"), KEEP)},
+        "Parts of the zips below: your certificates are listed under certificates.",
+        delete_rows=True,
+    ),
+    Holding(
+        "certificate_zips",
+        CertificateArchive,
+        lambda person: CertificateArchive.id.in_(_zips_of(person)),
+        {},
+        "Zips of your organisations' certificates, prepared for their managers in the "
+        "last day; each holds your certificates.",
+        delete_rows=True,
+        also={
+            "organisation_id": lambda archive: archive.organisation_id,
+            "requested_at": lambda archive: archive.requested_at,
+        },
+    ),
+    Holding(
+        "training_done_elsewhere",
+        ExternalRecord,
+        _their_rows(ExternalRecord),
+        {
+            "provider": Field(as_is, replaced_by(REMOVED)),
+            "course_name": Field(as_is, replaced_by(REMOVED)),
+            "reference": Field(as_is, CLEAR),
+            "evidence_name": Field(as_is, CLEAR),
+            "evidence_type": Field(as_is, CLEAR),
+            "evidence": Field(file, CLEAR),
+            "decision_note": Field(as_is, CLEAR),
+            **_kept(
+                "user_id",
+                "course_slug",
+                "completed_on",
+                "status",
+                "created_at",
+                "decided_by_id",
+                "decided_at",
+            ),
+        },
+        "Training you recorded as done elsewhere, with your evidence (base64, of its "
+        "evidence_type) and the decision on it.",
+    ),
+    Holding(
+        "training_notes_mentioning_you",
+        ExternalRecord,
+        lambda person: and_(
+            ExternalRecord.user_id != person.id, person.mentions(ExternalRecord.decision_note)
+        ),
+        {"decision_note": Field(as_is, SCRUB)},
+        "Why someone else's training was not accepted, where the reason names you.",
+    ),
+    Holding(
+        "reminders_sent",
+        ReminderLog,
+        _their_rows(ReminderLog),
+        _kept("user_id", "key", "sent_at"),
+        "The reminders we emailed you.",
+        delete_rows=True,
+    ),
+    Holding(
+        "invitations",
+        Invitation,
+        _invited,
+        {
+            "token_hash": Field(secret, KEEP),
+            **_kept(
+                "email",
+                "full_name",
+                "team",
+                "role",
+                "created_by_id",
+                "created_at",
+                "expires_at",
+                "last_sent_at",
+                "accepted_at",
+                "accepted_by_id",
+                "revoked_at",
+                "undeliverable_at",
+            ),
+        },
+        "Invitations to join an organisation sent to your address.",
+        delete_rows=True,
+        also={"organisation": lambda invitation: invitation.organisation.name},
+    ),
+    Holding(
+        "invitation_lists",
+        InvitationBatch,
+        lambda person: person.mentions(InvitationBatch.rows, emails_only=True),
+        {
+            "rows": Field(
+                _batch_rows_of,
+                erased_by("their rows removed", _batch_rows_without),
             )
-        ],
+        },
+        "Your line in a list of people a manager uploaded or pasted to invite.",
+        also={"created_at": lambda batch: batch.created_at},
+    ),
+    Holding(
+        "organisations_registered",
+        Organisation,
+        lambda person: Organisation.contact_email.in_(person.emails),
+        {
+            "contact_name": Field(as_is, CLEAR),
+            "contact_email": Field(as_is, CLEAR),
+            "contact_phone": Field(as_is, CLEAR),
+            "decision_note": Field(as_is, CLEAR),
+        },
+        "Organisations you asked to register as their contact, and our reply.",
+        also={"organisation": lambda organisation: organisation.name},
+    ),
+    Holding(
+        "organisation_notes_mentioning_you",
+        Organisation,
+        lambda person: and_(
+            or_(
+                Organisation.contact_email.is_(None),
+                Organisation.contact_email.not_in(person.emails),
+            ),
+            person.mentions(Organisation.decision_note),
+        ),
+        {"decision_note": Field(as_is, SCRUB)},
+        "Why an organisation's registration was declined, where the reason names you.",
+    ),
+    Holding(
+        "actions_recorded",
+        AuditEvent,
+        lambda person: or_(
+            AuditEvent.actor_id == person.id,
+            _event_subjects(person),
+            person.mentions(AuditEvent.detail),
+        ),
+        {
+            "detail": Field(
+                as_is,
+                erased_by("reasons and notes about them, and their names, removed", _event_detail),
+            ),
+            "ip_address": EVENT_IP,
+            **_kept("actor_id", "action", "subject_type", "subject_id", "created_at"),
+        },
+        "What you did, and what was done to your account and records, with the IP address "
+        "it came from when it was you (kept for ELEARN_AUDIT_IP_DAYS days).",
+    ),
+)
+
+BY_AN_ACCOUNT = (
+    "the account that did it; the account stays, anonymised, when its person is erased, "
+    "and what they did is in their actions_recorded"
+)
+
+NOT_PERSONAL: dict[str, dict[str, str]] = {
+    "organisation": {
+        "name": "an organisation's name",
+        "sector": "one of SECTORS",
+        "status": "where its registration stands",
+        "join_code": "a code people use to join it",
+    },
+    "organisation_domain": {"domain": "an organisation's email domain"},
+    "assignment": {
+        "course_slug": "a course",
+        "team": "a team's name, chosen by a manager",
+        "created_by_id": BY_AN_ACCOUNT,
+    },
+    "invitation_batch": {
+        "public_id": "a random id for the manager's preview page",
+        "source": "csv or pasted",
+        "created_by_id": BY_AN_ACCOUNT,
+    },
+    "certificate_archive": {
+        "status": "how far its preparation has got",
+        "requested_by_id": BY_AN_ACCOUNT,
+    },
+    "report_figures": {
+        "key": "which dashboard view",
+        "version": "which data the figures were worked out from",
+        "figures": "counts by course, sector and organisation: no person's name",
+    },
+}
+
+
+# --- who a person is ---------------------------------------------------------------------
+
+
+def person_of(user: User) -> Person:
+    """Every address, name and record by which elearn knows this person."""
+    emails = {user.email}
+    invitations = db.session.execute(
+        select(Invitation.id, Invitation.full_name).where(
+            or_(Invitation.email.in_(emails), Invitation.accepted_by_id == user.id)
+        )
+    ).all()
+    own_ids = {
+        model: {
+            str(i) for i in db.session.scalars(select(model.id).where(model.user_id == user.id))
+        }
+        for model in (Membership, Certificate, ExternalRecord)
+    }
+    registered = db.session.execute(
+        select(Organisation.id, Organisation.contact_name).where(
+            Organisation.contact_email.in_(emails)
+        )
+    ).all()
+    names = {user.full_name}
+    names.update(name for _, name in invitations)
+    names.update(name for _, name in registered)
+    names.update(
+        db.session.scalars(select(Certificate.name_printed).where(Certificate.user_id == user.id))
+    )
+    names.update(_former_names(user.id))
+    return Person(
+        id=user.id,
+        emails=frozenset(emails),
+        names=frozenset(
+            name.strip()
+            for name in names
+            if name and len(name.strip()) > 1 and name.strip() not in (ERASED_NAME, NAME_REMOVED)
+        ),
+        subjects={
+            "user": frozenset({str(user.id)}),
+            "membership": frozenset(own_ids[Membership]),
+            "certificate": frozenset(own_ids[Certificate]),
+            "externalrecord": frozenset(own_ids[ExternalRecord]),
+            "invitation": frozenset(str(i) for i, _ in invitations),
+            "organisation": frozenset(str(i) for i, _ in registered),
+        },
+    )
+
+
+def _former_names(user_id: int) -> set[str]:
+    details = db.session.scalars(
+        select(AuditEvent.detail).where(
+            AuditEvent.subject_type == "user",
+            AuditEvent.subject_id == str(user_id),
+            AuditEvent.action == "name_changed",
+        )
+    )
+    return {
+        value
+        for detail in details
+        if isinstance(detail, dict)
+        for value in (detail.get("from"), detail.get("to"))
+        if isinstance(value, str)
     }
 
 
-def _plain(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+# --- export and erasure ------------------------------------------------------------------
+
+
+def export_user_data(user: User) -> dict:
+    """Everything elearn holds about one person, as plain JSON-ready data: a section for
+    each holding, and what each section is under "about"."""
+    person = person_of(user)
+    data: dict = {"about": {holding.section: holding.about for holding in HOLDINGS}}
+    for holding in HOLDINGS:
+        data[holding.section] = holding.export(person)
+    return data
 
 
 def request_erasure(user: User) -> None:
@@ -137,31 +553,14 @@ def withdraw_erasure_request(user: User) -> None:
 
 
 def erase_user(user: User, reason: str) -> None:
-    """Remove what identifies a person; keep anonymous records so figures do not change."""
-    email = user.email
-    user.full_name = ERASED_NAME
-    user.email = f"erased-{user.id}@erased.invalid"
-    user.password_hash = None
-    user.totp_secret = None
-    user.totp_last_step = None
-    user.active = False
-    user.erased_at = utcnow()
-    user.end_other_sessions()
-    db.session.execute(
-        update(Certificate)
-        .where(Certificate.user_id == user.id)
-        .values(name_printed="(name removed)")
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(ExternalRecord)
-        .where(ExternalRecord.user_id == user.id)
-        .values(evidence=None, evidence_name=None, reference=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(delete(Invitation).where(Invitation.email == email))
-    db.session.execute(delete(ReminderLog).where(ReminderLog.user_id == user.id))
-    audit.record("user_erased", user, {"reason": reason})
+    """Remove what identifies a person, in the caller's transaction; keep anonymous
+    records so figures do not change. Once the caller commits, the SQLite WAL is emptied
+    so that no old copy of a page keeps what was removed."""
+    person = person_of(user)
+    for holding in HOLDINGS:
+        holding.erase(person)
+    audit.record("user_erased", user, {"reason": person.scrub(reason)})
+    checkpoint_after_commit()
 
 
 def people_past_retention(months: int, now: datetime) -> list[User]:
@@ -184,3 +583,17 @@ def people_past_retention(months: int, now: datetime) -> list[User]:
             )
         )
     )
+
+
+LISTS_KEPT_DAYS = 30
+
+
+def forget_old_invitation_lists(now: datetime) -> int:
+    """Delete the lists of people to invite that a manager uploaded or pasted more than
+    LISTS_KEPT_DAYS ago, confirmed or not: once confirmed they are the invitations, and
+    one not confirmed in a month has been left. How many were deleted."""
+    return db.session.execute(
+        delete(InvitationBatch)
+        .where(InvitationBatch.created_at < now - timedelta(days=LISTS_KEPT_DAYS))
+        .execution_options(synchronize_session=False)
+    ).rowcount

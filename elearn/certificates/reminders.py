@@ -104,7 +104,7 @@ def send_once(user_id: int, key: str, to: str, subject: str, template: str, **co
         withdraw(user_id, key)
         if not refused_for_good(error):
             raise
-        log.warning("reminder to %s refused by the mail server: %s", to, error)
+        log.warning("reminder %s to user %d refused by the mail server", key, user_id)
         return False
     return True
 
