@@ -18,6 +18,7 @@ from collections import OrderedDict
 from flask import current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from elearn.permissions import manages_any_organisation
 from elearn.security import csp_nonce
@@ -27,6 +28,7 @@ _lock = threading.Lock()
 # Random for each process, so no course text can contain them.
 NONCE = f"nonce-{secrets.token_hex(16)}"
 CSRF = f"csrf-{secrets.token_hex(16)}"
+SLOT = f"slot-{secrets.token_hex(16)}"
 
 
 def _pages() -> OrderedDict[tuple, str]:
@@ -43,31 +45,48 @@ def menu() -> tuple:
     return ("manager" if manages_any_organisation(current_user) else "learner", request.endpoint)
 
 
-def render_shared(key: tuple, template: str, **context) -> str:
-    """render_template, from the copy rendered for this key and menu when there is one."""
+def render_shared(key: tuple, template: str, slots: dict[str, str] | None = None, **context):
+    """render_template, from the copy rendered for this key and menu when there is one.
+
+    `slots` are the parts of the page that are this request's (an attempt's questions, a
+    link with its id), each ready to go into the HTML as it is (escaped where need be):
+    the copy is rendered with a marker in each, and each response fills in its own."""
+    slots = slots or {}
     if session.get("_flashes"):
-        return render_template(template, **context)
+        return render_template(template, **context, **{n: Markup(v) for n, v in slots.items()})  # noqa: S704  # nosec B704 - slots are HTML
     pages, full_key = _pages(), (key, menu())
     page = pages.get(full_key)
     if page is None:
-        page = _render_with_placeholders(template, context)
+        markers = {name: Markup(_marker(name)) for name in slots}  # noqa: S704  # nosec B704
+        page = _render_with_placeholders(template, {**context, **markers})
         with _lock:  # a threaded server's requests share the pages
             pages[full_key] = page
             while len(pages) > MAX_PAGES:
                 pages.popitem(last=False)
     if CSRF in page:
         page = page.replace(CSRF, generate_csrf())
+    for name, value in slots.items():
+        page = page.replace(_marker(name), value)
     return page.replace(NONCE, csp_nonce())
 
 
+def _marker(name: str) -> str:
+    return f"{SLOT}-{name}"
+
+
 def _render_with_placeholders(template: str, context: dict) -> str:
+    """The template rendered with placeholders for this request's secrets; the header
+    rendered inside a shared page's rendering leaves the page's placeholders as they were."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    g.csp_nonce, real_token = NONCE, g.pop(field, None)
+    saved_nonce, saved_token = g.pop("csp_nonce", None), g.pop(field, None)
+    g.csp_nonce = NONCE
     setattr(g, field, CSRF)
     try:
         return render_template(template, **context)
     finally:
-        del g.csp_nonce
+        g.pop("csp_nonce")
         g.pop(field)
-        if real_token is not None:
-            setattr(g, field, real_token)
+        if saved_nonce is not None:
+            g.csp_nonce = saved_nonce
+        if saved_token is not None:
+            setattr(g, field, saved_token)

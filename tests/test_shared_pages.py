@@ -81,4 +81,79 @@ def test_the_page_is_rendered_once_for_each_module_and_menu(browser, make, monke
     for _ in range(3):
         browser.get(MODULE)
     browser.get("/courses/basics/next-steps")
-    assert renders == ["courses/module.html", "courses/module.html"]
+    assert [name for name in renders if name.startswith("courses/")] == [
+        "courses/module.html",
+        "courses/module.html",
+    ]
+
+
+QUIZ = "/courses/basics/check"
+
+
+def quiz_of(browser) -> tuple:
+    """The quiz page as shown: where it posts, and each question's options in order."""
+    page = browser.get(QUIZ)
+    form = page.soup.find("form", action=lambda a: a and "/attempts/" in a)
+    options = [
+        [(item["value"], item["type"]) for item in group.select("input")]
+        for group in page.soup.select(".app-quiz__question")
+    ]
+    return page, form["action"], options
+
+
+def test_each_learner_sees_their_own_attempt_on_the_shared_quiz_page(
+    browser, other_browser, make, monkeypatch
+):
+    """The quiz page is the module's shared copy with the attempt filled in: each learner
+    gets their own questions' keys, link and token, and it is rendered once."""
+    renders = []
+    render = shared_pages._render_with_placeholders
+    monkeypatch.setattr(
+        shared_pages,
+        "_render_with_placeholders",
+        lambda *args: renders.append(args[0]) or render(*args),
+    )
+    for each in (browser, other_browser):
+        each.sign_in(make.user())
+        each.get("/courses/basics/welcome")
+        each.get("/courses/basics/next-steps")
+    mine, my_action, my_options = quiz_of(browser)
+    _, again_action, again_options = quiz_of(browser)
+    theirs, their_action, their_options = quiz_of(other_browser)
+    assert renders.count("courses/quiz.html") == 1
+    assert (my_action, my_options) == (again_action, again_options), "the same open attempt"
+    assert my_action != their_action
+    assert {v for q in my_options for v, _ in q}.isdisjoint(
+        {v for q in their_options for v, _ in q}
+    )
+    assert [[kind for _, kind in q] for q in my_options] == [["radio"] * 3, ["checkbox"] * 3]
+    assert mine.csrf_token() != theirs.csrf_token()
+    html = mine.response.get_data(as_text=True)
+    assert shared_pages.SLOT not in html and "Your best score" not in html
+
+
+def test_a_quiz_sent_back_keeps_what_was_chosen_and_says_what_is_missing(browser, make):
+    browser.sign_in(make.user())
+    browser.get("/courses/basics/welcome")
+    browser.get("/courses/basics/next-steps")
+    _, action, options = quiz_of(browser)
+    first_q2 = options[1][0][0]
+    back = browser.post(action, {"q2": first_q2}, status=400)
+    assert back.soup.select_one(f"input[value='{first_q2}']").has_attr("checked")
+    error = back.soup.select_one("#q1-error")
+    assert error is not None and "q1-error" in back.soup.select("fieldset")[0]["aria-describedby"]
+    summary = back.soup.select_one(".govuk-error-summary a")
+    assert summary["href"] == "#q1"
+    assert back.soup.select_one("#q1")["name"] == "q1"
+
+
+def test_the_best_score_so_far_is_the_learners_own(browser, make, session):
+    from tests.test_journey import answer
+
+    browser.sign_in(make.user())
+    browser.get("/courses/basics/welcome")
+    browser.get("/courses/basics/next-steps")
+    page, action, _ = quiz_of(browser)
+    browser.post(action, answer(page, right=False))
+    assert "Your best score so far: 0%." in browser.get(QUIZ).text()
+

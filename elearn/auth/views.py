@@ -40,6 +40,7 @@ from elearn.models import User
 from elearn.models.organisation import memberships_of
 from elearn.permissions import manages_any
 from elearn.security import limited_per_address
+from elearn.shared_pages import render_shared
 
 bp = Blueprint("auth", __name__)
 
@@ -122,6 +123,9 @@ def sign_in():
         db.session.commit()  # the count of failed attempts
         devices.count_failure()
         form.email.errors.append("Enter a correct email address and password")
+    if request.method == "GET":
+        # An empty form, the same for every visitor: rendered once (elearn/shared_pages.py).
+        return render_shared(("sign-in",), "auth/sign_in.html", form=form)
     return render_template("auth/sign_in.html", form=form)
 
 

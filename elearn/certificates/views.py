@@ -36,6 +36,7 @@ from elearn.forms import choices
 from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
 from elearn.paging import page_number, paginate
 from elearn.permissions import Action, can_decide_external, can_revoke, cst_admin_required, requires
+from elearn.shared_pages import render_shared
 
 bp = Blueprint("certificates", __name__)
 
@@ -141,7 +142,10 @@ def verify():
     form = VerifyForm(request.args)
     if request.args and form.validate():
         return redirect(url_for(".verify_code", code=display_code(normalise_code(form.code.data))))
-    return render_template("certificates/verify.html", form=form if request.args else VerifyForm())
+    if request.args:
+        return render_template("certificates/verify.html", form=form)
+    # The empty form, the same for everyone: rendered once (elearn/shared_pages.py).
+    return render_shared(("verify",), "certificates/verify.html", form=VerifyForm())
 
 
 @bp.get("/verify/<code>")

@@ -1,13 +1,11 @@
-"""The quiz form, built for one attempt from the questions it showed."""
+"""The quiz form for an attempt: a field for each question it showed."""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSubmitInput,
-)
-from wtforms import RadioField, SelectChoice, SelectMultipleField, SubmitField
+from functools import lru_cache
+
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import RadioField, SelectMultipleField, SubmitField
 
 from elearn.forms import Form
 
@@ -20,23 +18,24 @@ class QuizForm(Form):
 
 
 def quiz_form(questions: list[dict], formdata=None) -> QuizForm:
-    """A form with one radio group or checkbox group per question, options in shown order."""
+    """A form with one radio group or checkbox group per question. Its fields are checked
+    against the attempt by grading (elearn/courses/grading.py) and drawn by
+    quiz_markup.py, so a form class serves every attempt with the same questions."""
+    form_class = _form_class(
+        tuple((question["id"], question["multiple"]) for question in questions)
+    )
+    return form_class(formdata=formdata) if formdata is not None else form_class()
 
+
+@lru_cache(maxsize=256)
+def _form_class(questions: tuple[tuple[str, bool], ...]) -> type[QuizForm]:
     class AttemptForm(QuizForm):
         pass
 
-    for question in questions:
-        choices = [SelectChoice(option["key"], option["text"]) for option in question["options"]]
-        if question["multiple"]:
-            field = SelectMultipleField(
-                question["text"],
-                choices=choices,
-                validate_choice=False,
-                widget=GovCheckboxesInput(),
-            )
+    for question_id, multiple in questions:
+        if multiple:
+            field = SelectMultipleField(question_id, choices=[], validate_choice=False)
         else:
-            field = RadioField(
-                question["text"], choices=choices, validate_choice=False, widget=GovRadioInput()
-            )
-        setattr(AttemptForm, question["id"], field)
-    return AttemptForm(formdata=formdata) if formdata is not None else AttemptForm()
+            field = RadioField(question_id, choices=[], validate_choice=False)
+        setattr(AttemptForm, question_id, field)
+    return AttemptForm

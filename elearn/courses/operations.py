@@ -17,6 +17,7 @@ from elearn.courses.catalogue import Course, Module
 from elearn.courses.grading import Grade, check_answers, grade, snapshot_questions
 from elearn.courses.progress import Status, course_progress
 from elearn.courses.standing import update_standing
+from elearn.database import writing
 from elearn.dates import add_months
 from elearn.events import completion_recorded
 from elearn.extensions import db
@@ -52,9 +53,8 @@ def record_view(user_id: int, course: Course, module: Module) -> None:
     db.session.execute(statement)
 
 
-def open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt:
-    """The learner's open attempt at this quiz, or a new one with freshly shuffled options."""
-    attempt = db.session.scalars(
+def _open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt | None:
+    return db.session.scalars(
         select(QuizAttempt)
         .where(
             QuizAttempt.user_id == user_id,
@@ -66,21 +66,32 @@ def open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt:
         .order_by(QuizAttempt.id.desc())
         .limit(1)
     ).first()
+
+
+def open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt:
+    """The learner's open attempt at this quiz, or a new one with freshly shuffled options
+    (committed). Showing an open attempt again only reads: the write transaction, which
+    waits its turn on SQLite, is taken only to open one."""
+    attempt = _open_attempt(user_id, course, module)
     if attempt is not None:
         return attempt
-    attempt = QuizAttempt(
-        public_id=secrets.token_hex(16),
-        user_id=user_id,
-        course_slug=course.slug,
-        module_slug=module.slug,
-        course_version=course.version,
-        status=AttemptStatus.OPEN,
-        questions=snapshot_questions(module),
-        question_count=len(module.questions),
-        pass_mark=course.pass_mark,
-    )
-    db.session.add(attempt)
-    db.session.flush()
+    db.session.rollback()  # end the read, so that the writer's transaction starts afresh
+    with writing():
+        attempt = _open_attempt(user_id, course, module)  # opened meanwhile (a double click)
+        if attempt is None:
+            attempt = QuizAttempt(
+                public_id=secrets.token_hex(16),
+                user_id=user_id,
+                course_slug=course.slug,
+                module_slug=module.slug,
+                course_version=course.version,
+                status=AttemptStatus.OPEN,
+                questions=snapshot_questions(module),
+                question_count=len(module.questions),
+                pass_mark=course.pass_mark,
+            )
+            db.session.add(attempt)
+        db.session.commit()
     return attempt
 
 
@@ -152,17 +163,13 @@ def complete_if_done(user_id: int, course: Course, now: datetime) -> Completion 
     return completion
 
 
-def attempts_for(user_id: int, course: Course, module: Module) -> list[QuizAttempt]:
-    """The learner's submitted attempts at a quiz, newest first."""
-    return list(
-        db.session.scalars(
-            select(QuizAttempt)
-            .where(
-                QuizAttempt.user_id == user_id,
-                QuizAttempt.course_slug == course.slug,
-                QuizAttempt.module_slug == module.slug,
-                QuizAttempt.status == AttemptStatus.SUBMITTED,
-            )
-            .order_by(QuizAttempt.submitted_at.desc())
+def best_score(user_id: int, course: Course, module: Module) -> int | None:
+    """The learner's best score at a quiz so far (None before a first submission)."""
+    return db.session.scalar(
+        select(func.max(QuizAttempt.score)).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.course_slug == course.slug,
+            QuizAttempt.module_slug == module.slug,
+            QuizAttempt.status == AttemptStatus.SUBMITTED,
         )
     )

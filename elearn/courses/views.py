@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import escape
 from sqlalchemy import select
 
 from elearn.certificates.codes import display_code
@@ -25,6 +26,7 @@ from elearn.courses.feedback import attempt_feedback
 from elearn.courses.forms import quiz_form
 from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
+from elearn.courses.quiz_markup import questions_html
 from elearn.courses.review import course_is_due, review_due_on
 from elearn.database import writing
 from elearn.dates import london_today
@@ -69,7 +71,7 @@ def own_attempt(course: Course, module: Module, public_id: str) -> QuizAttempt:
 
 @bp.get("/courses")
 def catalogue_page():
-    return render_template("courses/catalogue.html", courses=list(catalogue()))
+    return render_shared(("catalogue",), "courses/catalogue.html", courses=list(catalogue()))
 
 
 @bp.get("/my-training")
@@ -109,7 +111,11 @@ def course_page(course_slug: str):
 @bp.get("/contacts")
 def contacts_page():
     """Every local contact the courses name, with when its details were last confirmed."""
-    return render_template("courses/contacts.html", topics=by_topic(catalogue().contacts))
+    return render_shared(
+        ("contacts",),
+        "courses/contacts.html",
+        topics=by_topic(catalogue().contacts),
+    )
 
 
 @bp.get("/courses/<course_slug>/images/<path:filename>")
@@ -130,10 +136,8 @@ def module_page(course_slug: str, module_slug: str):
         flash(f"Finish ‘{waiting.title}’ before you open ‘{module.title}’.", "info")
         return redirect(url_for(".course_page", course_slug=course.slug))
     if module.is_quiz:
-        with writing():
-            attempt = operations.open_attempt(current_user.id, course, module)
-            db.session.commit()
-        return render_quiz(course, module, attempt, quiz_form(attempt.questions, formdata=None))
+        attempt = operations.open_attempt(current_user.id, course, module)
+        return render_quiz(course, module, attempt)
     if not progress.step(module).done:
         # A first view in this cycle is recorded; re-reading a done module writes nothing.
         with writing():
@@ -151,19 +155,38 @@ def module_page(course_slug: str, module_slug: str):
     )
 
 
-def render_quiz(course: Course, module: Module, attempt: QuizAttempt, form, status: int = 200):
-    past = operations.attempts_for(current_user.id, course, module)
-    return (
-        render_template(
-            "courses/quiz.html",
-            course=course,
-            module=module,
-            attempt=attempt,
-            form=form,
-            past_attempts=past,
-        ),
-        status,
+def render_quiz(course: Course, module: Module, attempt: QuizAttempt, form=None, status=200):
+    """The quiz as the attempt asks it. Shown afresh, the page is the module's shared copy
+    (elearn/shared_pages.py) with this attempt's questions, link and best score filled in;
+    sent back with errors, it is rendered whole with what was chosen."""
+    best = operations.best_score(current_user.id, course, module)
+    action = url_for(
+        ".submit_quiz",
+        course_slug=course.slug,
+        module_slug=module.slug,
+        public_id=attempt.public_id,
     )
+    slots = {
+        "questions": questions_html(attempt.questions, form),
+        "action": str(escape(action)),
+        "best_score": (
+            f'<p class="govuk-body">Your best score so far: {best}%.</p>'
+            if best is not None
+            else ""
+        ),
+    }
+    context = {"course": course, "module": module, "attempt": attempt}
+    if form is not None and form.errors:
+        return render_template("courses/quiz.html", form=form, **context, **slots), status
+    key = (
+        "quiz",
+        course.slug,
+        course.version,
+        module.slug,
+        attempt.question_count,
+        attempt.pass_mark,
+    )
+    return render_shared(key, "courses/quiz.html", slots=slots, form=quiz_form([]), **context)
 
 
 @bp.post("/courses/<course_slug>/<module_slug>/attempts/<public_id>")
