@@ -63,8 +63,10 @@ def _configure_templates(app: Flask) -> None:
     WTFormsHelpers(app)
     filters.init_app(app)
     from elearn.links import site_url
+    from elearn.shared_pages import layout_part
 
     app.jinja_env.globals["site_url"] = site_url
+    app.jinja_env.globals["layout_part"] = layout_part
 
 
 def _init_extensions(app: Flask) -> None:

@@ -70,6 +70,20 @@ def render_shared(key: tuple, template: str, slots: dict[str, str] | None = None
     return page.replace(NONCE, csp_nonce())
 
 
+def layout_part(template: str) -> Markup:
+    """The header or footer (templates/layout/) for this menu, rendered once for each: the
+    layout's macros cost more than most pages' own content."""
+    parts, key = _pages(), (("layout", template), menu())
+    part = parts.get(key)
+    if part is None:
+        part = _render_with_placeholders(template, {})
+        with _lock:
+            parts[key] = part
+    if CSRF in part:
+        part = part.replace(CSRF, generate_csrf())
+    return Markup(part.replace(NONCE, csp_nonce()))  # noqa: S704  # nosec B704 - rendered by Jinja
+
+
 def _marker(name: str) -> str:
     return f"{SLOT}-{name}"
 

@@ -157,3 +157,34 @@ def test_the_best_score_so_far_is_the_learners_own(browser, make, session):
     browser.post(action, answer(page, right=False))
     assert "Your best score so far: 0%." in browser.get(QUIZ).text()
 
+
+def test_the_header_is_rendered_once_for_each_menu_and_kind_of_page(
+    browser, other_browser, make, monkeypatch
+):
+    """The layout's header and footer are kept for each menu and endpoint: a page built
+    afresh (My training) still gets each person's own menu and sign-out token."""
+    renders = []
+    render = shared_pages._render_with_placeholders
+    monkeypatch.setattr(
+        shared_pages,
+        "_render_with_placeholders",
+        lambda *args: renders.append(args[0]) or render(*args),
+    )
+    browser.sign_in(make.user())
+    other_browser.sign_in(make.user(org=make.organisation(), role=Role.MANAGER))
+    with browser.client.application.app_context():
+        browser.client.application.extensions.pop("elearn.shared_pages", None)
+    mine = [browser.get("/my-training") for _ in range(3)]
+    theirs = other_browser.get("/my-training")
+    assert renders.count("layout/header.html") == 2, "once for the learner, once for the manager"
+    assert renders.count("layout/footer.html") == 2
+    assert "Your organisation" not in mine[0].text() and "Your organisation" in theirs.text()
+    current = mine[0].soup.select(".govuk-service-navigation__item--active")
+    assert [item.get_text(strip=True) for item in current] == ["My training"]
+    tokens = {page.csrf_token() for page in (*mine, theirs)}
+    assert len(tokens) == 2, "each session's own token, the same across its pages"
+    other_browser.post("/sign-out", {"csrf_token": mine[0].csrf_token()}, status=400)
+    for page in (*mine, theirs):
+        html = page.response.get_data(as_text=True)
+        assert shared_pages.NONCE not in html and shared_pages.CSRF not in html
+        assert page.soup.find("script", nonce=nonce_of(page))

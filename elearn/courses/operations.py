@@ -9,9 +9,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.grading import Grade, check_answers, grade, snapshot_questions
@@ -53,46 +54,66 @@ def record_view(user_id: int, course: Course, module: Module) -> None:
     db.session.execute(statement)
 
 
-def _open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt | None:
-    return db.session.scalars(
-        select(QuizAttempt)
+_Best = aliased(QuizAttempt)
+# The learner's open attempt at a quiz and their best score so far: one statement, built
+# once, for the page every learner waits on.
+OPEN_ATTEMPT = (
+    select(
+        QuizAttempt,
+        select(func.max(_Best.score))
         .where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.course_slug == course.slug,
-            QuizAttempt.module_slug == module.slug,
-            QuizAttempt.status == AttemptStatus.OPEN,
-            QuizAttempt.course_version == course.version,
+            _Best.user_id == bindparam("user_id"),
+            _Best.course_slug == bindparam("course"),
+            _Best.module_slug == bindparam("module"),
+            _Best.status == AttemptStatus.SUBMITTED,
         )
-        .order_by(QuizAttempt.id.desc())
-        .limit(1)
-    ).first()
+        .scalar_subquery()
+        .label("best"),
+    )
+    .where(
+        QuizAttempt.user_id == bindparam("user_id"),
+        QuizAttempt.course_slug == bindparam("course"),
+        QuizAttempt.module_slug == bindparam("module"),
+        QuizAttempt.status == AttemptStatus.OPEN,
+        QuizAttempt.course_version == bindparam("version"),
+    )
+    .order_by(QuizAttempt.id.desc())
+    .limit(1)
+)
 
 
-def open_attempt(user_id: int, course: Course, module: Module) -> QuizAttempt:
+def _open_attempt(user_id: int, course: Course, module: Module):
+    values = {"user_id": user_id, "course": course.slug, "module": module.slug}
+    return db.session.execute(OPEN_ATTEMPT, {**values, "version": course.version}).first()
+
+
+def open_attempt(user_id: int, course: Course, module: Module) -> tuple[QuizAttempt, int | None]:
     """The learner's open attempt at this quiz, or a new one with freshly shuffled options
-    (committed). Showing an open attempt again only reads: the write transaction, which
-    waits its turn on SQLite, is taken only to open one."""
-    attempt = _open_attempt(user_id, course, module)
-    if attempt is not None:
-        return attempt
+    (committed), and their best score so far. Showing an open attempt again only reads:
+    the write transaction, which waits its turn on SQLite, is taken only to open one."""
+    found = _open_attempt(user_id, course, module)
+    if found is not None:
+        return found.QuizAttempt, found.best
     db.session.rollback()  # end the read, so that the writer's transaction starts afresh
     with writing():
-        attempt = _open_attempt(user_id, course, module)  # opened meanwhile (a double click)
-        if attempt is None:
-            attempt = QuizAttempt(
-                public_id=secrets.token_hex(16),
-                user_id=user_id,
-                course_slug=course.slug,
-                module_slug=module.slug,
-                course_version=course.version,
-                status=AttemptStatus.OPEN,
-                questions=snapshot_questions(module),
-                question_count=len(module.questions),
-                pass_mark=course.pass_mark,
-            )
-            db.session.add(attempt)
+        found = _open_attempt(user_id, course, module)  # opened meanwhile (a double click)
+        if found is not None:
+            return found.QuizAttempt, found.best
+        attempt = QuizAttempt(
+            public_id=secrets.token_hex(16),
+            user_id=user_id,
+            course_slug=course.slug,
+            module_slug=module.slug,
+            course_version=course.version,
+            status=AttemptStatus.OPEN,
+            questions=snapshot_questions(module),
+            question_count=len(module.questions),
+            pass_mark=course.pass_mark,
+        )
+        db.session.add(attempt)
+        best = best_score(user_id, course, module)
         db.session.commit()
-    return attempt
+    return attempt, best
 
 
 def submit_attempt(

@@ -136,8 +136,8 @@ def module_page(course_slug: str, module_slug: str):
         flash(f"Finish ‘{waiting.title}’ before you open ‘{module.title}’.", "info")
         return redirect(url_for(".course_page", course_slug=course.slug))
     if module.is_quiz:
-        attempt = operations.open_attempt(current_user.id, course, module)
-        return render_quiz(course, module, attempt)
+        attempt, best = operations.open_attempt(current_user.id, course, module)
+        return render_quiz(course, module, attempt, best)
     if not progress.step(module).done:
         # A first view in this cycle is recorded; re-reading a done module writes nothing.
         with writing():
@@ -155,11 +155,10 @@ def module_page(course_slug: str, module_slug: str):
     )
 
 
-def render_quiz(course: Course, module: Module, attempt: QuizAttempt, form=None, status=200):
+def render_quiz(course: Course, module: Module, attempt: QuizAttempt, best, form=None, status=200):
     """The quiz as the attempt asks it. Shown afresh, the page is the module's shared copy
     (elearn/shared_pages.py) with this attempt's questions, link and best score filled in;
     sent back with errors, it is rendered whole with what was chosen."""
-    best = operations.best_score(current_user.id, course, module)
     action = url_for(
         ".submit_quiz",
         course_slug=course.slug,
@@ -186,7 +185,7 @@ def render_quiz(course: Course, module: Module, attempt: QuizAttempt, form=None,
         attempt.question_count,
         attempt.pass_mark,
     )
-    return render_shared(key, "courses/quiz.html", slots=slots, form=quiz_form([]), **context)
+    return render_shared(key, "courses/quiz.html", slots=slots, form=None, **context)
 
 
 @bp.post("/courses/<course_slug>/<module_slug>/attempts/<public_id>")
@@ -207,7 +206,14 @@ def submit_quiz(course_slug: str, module_slug: str, public_id: str):
         return redirect(result_url)
     form = quiz_form(attempt.questions, formdata=request.form)
     if not form.validate():
-        return render_quiz(course, module, attempt, form, status=400)
+        return render_quiz(
+            course,
+            module,
+            attempt,
+            operations.best_score(current_user.id, course, module),
+            form,
+            status=400,
+        )
     chosen = {key: request.form.getlist(key) for key in request.form if key.startswith("q")}
     try:
         grade = operations.submit_attempt(attempt, chosen, course)
@@ -215,7 +221,14 @@ def submit_quiz(course_slug: str, module_slug: str, public_id: str):
         for question_id, message in rejected.problems.items():
             field = form[question_id] if question_id in form else form.question_fields()[0]
             field.errors = [message]
-        return render_quiz(course, module, attempt, form, status=400)
+        return render_quiz(
+            course,
+            module,
+            attempt,
+            operations.best_score(current_user.id, course, module),
+            form,
+            status=400,
+        )
     if grade is None:
         flash("You had already submitted these answers. They were recorded once.", "info")
     db.session.commit()
