@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from elearn.courses.catalogue import Course, Module
 from elearn.courses.grading import grade
@@ -27,19 +27,24 @@ class Feedback:
     read_again: dict[str, list[Module]] = field(default_factory=dict)
 
 
+# How many of the learner's attempts at a quiz failed, and whether one passed: built once.
+_PAST_ATTEMPTS = select(
+    func.coalesce(func.sum(case((QuizAttempt.passed.is_(False), 1), else_=0)), 0),
+    func.coalesce(func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)), 0),
+).where(
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.course_slug == bindparam("course"),
+    QuizAttempt.module_slug == bindparam("module"),
+    QuizAttempt.status == AttemptStatus.SUBMITTED,
+)
+
+
 def attempt_feedback(
     attempt: QuizAttempt, course: Course, module: Module, answers_after: int
 ) -> Feedback:
     failed, passed = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((QuizAttempt.passed.is_(False), 1), else_=0)), 0),
-            func.coalesce(func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)), 0),
-        ).where(
-            QuizAttempt.user_id == attempt.user_id,
-            QuizAttempt.course_slug == attempt.course_slug,
-            QuizAttempt.module_slug == attempt.module_slug,
-            QuizAttempt.status == AttemptStatus.SUBMITTED,
-        )
+        _PAST_ATTEMPTS,
+        {"user_id": attempt.user_id, "course": attempt.course_slug, "module": attempt.module_slug},
     ).one()
     reveal = bool(attempt.passed or passed or (answers_after and failed >= answers_after))
     correct = grade(attempt.questions, attempt.answers or {}, attempt.pass_mark).correct

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from elearn.certificates.codes import display_code
 from elearn.courses import operations
@@ -54,15 +54,19 @@ def find_module(course: Course, module_slug: str) -> Module:
     return module
 
 
+OWN_ATTEMPT = select(QuizAttempt).where(  # built once
+    QuizAttempt.public_id == bindparam("id"),
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.course_slug == bindparam("course"),
+    QuizAttempt.module_slug == bindparam("module"),
+)
+
+
 def own_attempt(course: Course, module: Module, public_id: str) -> QuizAttempt:
     """The signed-in learner's attempt; anyone else's is 'not found', never 'forbidden'."""
     attempt = db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.public_id == public_id,
-            QuizAttempt.user_id == current_user.id,
-            QuizAttempt.course_slug == course.slug,
-            QuizAttempt.module_slug == module.slug,
-        )
+        OWN_ATTEMPT,
+        {"id": public_id, "user_id": current_user.id, "course": course.slug, "module": module.slug},
     )
     if attempt is None:
         abort(404)
@@ -243,11 +247,12 @@ def attempt_result(course_slug: str, module_slug: str, public_id: str):
     attempt = own_attempt(course, module, public_id)
     if not attempt.is_submitted:
         return redirect(url_for(".module_page", course_slug=course.slug, module_slug=module.slug))
-    progress = course_progress(current_user.id, course, utcnow())
     feedback = attempt_feedback(attempt, course, module, current_app.config["QUIZ_ANSWERS_AFTER"])
-    certificate = None
-    if attempt.passed and progress.completion is not None:
-        certificate = current_certificates(current_user.id, utcnow()).get(course.slug)
+    progress = certificate = None
+    if attempt.passed:  # what comes next: the certificate, or the rest of the course
+        progress = course_progress(current_user.id, course, utcnow())
+        if progress.completion is not None:
+            certificate = current_certificates(current_user.id, utcnow()).get(course.slug)
     return render_template(
         "courses/result.html",
         course=course,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, select
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.extensions import db
@@ -57,14 +57,17 @@ def current_certificates(user_id: int, now: datetime) -> dict[str, Certificate]:
     """The newest certificate of each course that is valid or expired (not replaced or
     revoked), for "My training" and a manager's view of a member."""
     latest: dict[str, Certificate] = {}
-    for certificate in db.session.scalars(
-        select(Certificate)
-        .where(Certificate.user_id == user_id)
-        .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
-    ):
+    for certificate in db.session.scalars(_CERTIFICATES_OF, {"user_id": user_id}):
         if certificate.status(now) in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
             latest.setdefault(certificate.course_slug, certificate)
     return latest
+
+
+_CERTIFICATES_OF = (  # built once: My training asks on every view
+    select(Certificate)
+    .where(Certificate.user_id == bindparam("user_id"))
+    .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
+)
 
 
 class ArchiveStatus(enum.StrEnum):

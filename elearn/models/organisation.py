@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -205,19 +206,22 @@ def memberships_of(user_id: int) -> list:
     ).all()
 
 
+# Built once: My training asks on every view.
+_REQUIRED = (
+    select(Assignment.course_slug, func.min(Assignment.due_on))
+    .join(
+        Membership,
+        and_(
+            Membership.organisation_id == Assignment.organisation_id,
+            Membership.user_id == bindparam("user_id"),
+            Membership.left_at.is_(None),
+            or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
+        ),
+    )
+    .group_by(Assignment.course_slug)
+)
+
+
 def required_courses(user_id: int) -> dict[str, date]:
     """The courses a learner's organisations require of them, with the earliest due date."""
-    rows = db.session.execute(
-        select(Assignment.course_slug, func.min(Assignment.due_on))
-        .join(
-            Membership,
-            and_(
-                Membership.organisation_id == Assignment.organisation_id,
-                Membership.user_id == user_id,
-                Membership.left_at.is_(None),
-                or_(Assignment.team == WHOLE_ORGANISATION, Assignment.team == Membership.team),
-            ),
-        )
-        .group_by(Assignment.course_slug)
-    ).all()
-    return dict(rows)
+    return dict(db.session.execute(_REQUIRED, {"user_id": user_id}).all())
