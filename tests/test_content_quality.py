@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from elearn import create_app
 from elearn.config import TestConfig
 from elearn.courses.loader import ContentInvalid, load_catalogue
+from elearn.courses.quiz_rules import key_place
 from elearn.courses.review import due_for_review
 from tests.conftest import Browser
 from tests.test_content import COURSE, MODULE, image_url, write
@@ -86,6 +87,43 @@ def test_option_length_ignores_runs_of_spaces(tmp_path):
     padded = "## Padded?\n\n- [x] Tell     security\n- [ ] Call a friend now\n\n> Because.\n"
     catalogue = load(tmp_path, {"02-quiz.md": quiz(padded, SHORT_KEY.format(n=2, outcome=""))})
     assert catalogue.get("course").quizzes[0].questions[0].options[0].text == "Tell     security"
+
+
+SECOND_KEY = """\
+## {n}. Who should she tell?
+{outcome}
+A visitor has asked twice where the servers are.
+
+- [ ] Post about it on the staff social media group straight away
+- [x] Tell security about it now
+- [ ] Nobody
+
+> Security can look at it now.
+"""
+
+
+def test_quiz_whose_key_is_always_the_second_longest_is_refused(tmp_path):
+    """Rewriting long keys can leave a new habit: the right option always second longest."""
+    templates = [SECOND_KEY, SECOND_KEY, SECOND_KEY, SECOND_KEY, SHORT_KEY]
+    found = problems(tmp_path, {"02-quiz.md": quiz(*numbered(templates))})
+    assert found == [
+        "content/course/02-quiz.md:3: the right option is the 2nd longest in 4 of 5 "
+        "single-answer questions (80%; at most 40% at any one place): questions 1, 2, 3, 4. "
+        "A guesser can learn that habit too: vary where the right option falls in length"
+    ]
+
+
+def test_keys_spread_across_the_length_order_pass(tmp_path):
+    templates = [LONG_KEY, SECOND_KEY, SHORT_KEY, LONG_KEY, SECOND_KEY, SHORT_KEY]
+    catalogue = load(tmp_path, {"02-quiz.md": quiz(*numbered(templates))})
+    questions = catalogue.get("course").quizzes[0].questions
+    assert [key_place(question) for question in questions] == [0, 1, 2, 0, 1, 2]
+
+
+def test_a_place_held_by_too_few_questions_is_not_yet_a_habit(tmp_path):
+    templates = [SECOND_KEY, SECOND_KEY, SECOND_KEY]
+    catalogue = load(tmp_path, {"02-quiz.md": quiz(*numbered(templates))})
+    assert len(catalogue.get("course").quizzes[0].questions) == 3
 
 
 def test_select_all_questions_do_not_count_towards_the_longest_key_share(tmp_path):
@@ -365,7 +403,7 @@ def test_cst_admins_see_what_is_due_on_the_dashboard_and_learners_an_honest_date
     learner.sign_in(make.user())
     page = learner.get("/courses/course")
     assert "(due for review since" in page.text()
-    assert "the Community Safety Team is reviewing it" in page.text()
+    assert "so check anything you act on against the documents below" in page.text()
 
 
 def test_a_course_within_its_review_period_shows_no_notice(tmp_path, app, make, session):

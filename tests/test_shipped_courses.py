@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from bs4 import BeautifulSoup
@@ -12,7 +13,7 @@ from elearn import create_app
 from elearn.config import PROJECT_DIR, TestConfig
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import load_catalogue
-from elearn.courses.quiz_rules import key_is_shortest
+from elearn.courses.quiz_rules import key_is_shortest, key_place
 from elearn.models import Completion, QuizAttempt
 from tests.conftest import Browser
 
@@ -88,6 +89,8 @@ def test_course_meets_the_content_standard(slug):
     single = [question for question in quiz.questions if not question.multiple]
     shortest = sum(key_is_shortest(question) for question in single)
     assert shortest <= 0.4 * len(single), f"key shortest in {shortest} of {len(single)}"
+    places = Counter(key_place(question) for question in single)
+    assert max(places.values()) <= 0.4 * len(single), f"key places {dict(places)}"
     for question in quiz.questions:
         assert question.outcomes, f"{question.text!r} names no outcome"
         assert BeautifulSoup(str(question.explanation_html), "html.parser").get_text().strip()

@@ -19,7 +19,7 @@ from elearn.courses.contacts import CONTACTS_FILE, Contact, load_contacts, unkno
 from elearn.courses.outcomes import read_outcome
 from elearn.courses.problems import ContentInvalid, Document, Problem
 from elearn.courses.quiz_parser import QuizParser
-from elearn.courses.quiz_rules import longest_key_problem
+from elearn.courses.quiz_rules import key_place_problem, longest_key_problem
 from elearn.courses.rendering import ADMONITION_TYPES, Renderer
 from elearn.models.organisation import SECTORS
 
@@ -370,8 +370,9 @@ class CourseReader:
                 document, document.body_line, "quiz has no questions (each starts with '## ')"
             )
         self.outcome_lines += [(document, line, outcome) for line, outcome in parser.outcome_lines]
-        if problem := longest_key_problem(questions):
-            self.problem(document, self.key_line(document, "quiz"), problem)
+        for rule in (longest_key_problem, key_place_problem):
+            if problem := rule(questions):
+                self.problem(document, self.key_line(document, "quiz"), problem)
         return intro, questions
 
 
