@@ -164,3 +164,24 @@ def test_a_person_s_page_costs_the_same_however_long_their_history(app, browser,
     history(make, session, learner, 10)
     many = queries(app, browser, f"/admin/users/{learner.id}")
     assert few == many, f"{few} queries for a short history, {many} for a long one"
+
+
+def test_the_quiz_and_its_result_cost_the_same_however_many_attempts(app, browser, make):
+    """The quiz page (an open attempt shown) and a failed attempt's result read the
+    learner's past attempts in one statement, not one for each attempt."""
+    from tests.test_journey import COURSE, answer, open_quiz, read_modules
+
+    browser.sign_in(make.user())
+    read_modules(browser)
+
+    def fail_once() -> tuple[int, int]:
+        page, action = open_quiz(browser)  # the attempt is opened (written) here
+        quiz = queries(app, browser, f"{COURSE}/check")  # and shown again here
+        result = browser.post(action, answer(page, right=False)).response.headers["Location"]
+        return quiz, queries(app, browser, result)
+
+    few = fail_once()
+    for _ in range(4):
+        many = fail_once()
+    assert few == many, f"quiz and result: {few} queries after one attempt, {many} after five"
+    assert many[0] <= 5 and many[1] <= 5, many  # 4 on both engines today
