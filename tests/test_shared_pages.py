@@ -158,6 +158,22 @@ def test_the_best_score_so_far_is_the_learners_own(browser, make, session):
     assert "Your best score so far: 0%." in browser.get(QUIZ).text()
 
 
+def test_a_quiz_sent_back_after_an_attempt_shows_the_best_score_as_text(browser, make):
+    """The page sent back with errors is rendered whole: its parts are HTML there too."""
+    from tests.test_journey import answer
+
+    browser.sign_in(make.user())
+    browser.get("/courses/basics/welcome")
+    browser.get("/courses/basics/next-steps")
+    page, action, _ = quiz_of(browser)
+    browser.post(action, answer(page, right=False))
+    _, action, _ = quiz_of(browser)
+    back = browser.post(action, {}, status=400)
+    assert "&lt;p" not in back.response.get_data(as_text=True)
+    assert back.soup.select_one("p.govuk-body", string="Your best score so far: 0%.")
+    assert back.soup.select_one("form[action*=attempts]")["action"] == action
+
+
 def test_the_header_is_rendered_once_for_each_menu_and_kind_of_page(
     browser, other_browser, make, monkeypatch
 ):

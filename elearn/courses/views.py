@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 
 from elearn.certificates.codes import display_code
@@ -171,11 +171,11 @@ def render_quiz(course: Course, module: Module, attempt: QuizAttempt, best, form
     )
     slots = {
         "questions": questions_html(attempt.questions, form),
-        "action": str(escape(action)),
+        "action": escape(action),
         "best_score": (
-            f'<p class="govuk-body">Your best score so far: {best}%.</p>'
+            Markup('<p class="govuk-body">Your best score so far: {}%.</p>').format(best)
             if best is not None
-            else ""
+            else Markup()
         ),
     }
     context = {"course": course, "module": module, "attempt": attempt}
