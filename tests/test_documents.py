@@ -180,6 +180,19 @@ def made_up_figures(courses: int = 4, seed: int = 1, **headline) -> Dashboard:
         "expired": 300,
         **headline,
     }
+    gap_rows = [
+        {
+            "name": name,
+            "sector_name": sector,
+            "title": titles[slug],
+            "members": members,
+            "trained": members // 4,
+            "coverage": 25.0,
+        }
+        for (name, sector), slug, members in zip(
+            GAP_ORGANISATIONS, list(titles) * 3, (12, 1200, 35, 7), strict=False
+        )
+    ]
     return Dashboard(
         query=ReportQuery(period, datetime(2026, 12, 4, 9, 30, tzinfo=UTC)),
         titles=titles,
@@ -187,8 +200,31 @@ def made_up_figures(courses: int = 4, seed: int = 1, **headline) -> Dashboard:
         courses=course_rows,
         sectors=sector_rows,
         trend=trend,
+        gaps=gap_rows,
+        overdue=[{"name": name, "overdue": 3} for name, _ in GAP_ORGANISATIONS],
         sectors_without=["Faith group"],
     )
+
+
+GAP_ORGANISATIONS = [
+    ("Little Acorns Nursery", "Early years setting"),
+    ("St Bartholomew's Hospital Volunteers Association", "Charity or voluntary group"),
+    ("Barbican Centre Trust", "Cultural institution"),
+    ("Worshipful Company of Information Technologists", "Business"),
+]
+
+
+def glyph_boxes(data: bytes, page_number: int) -> tuple[float, list[tuple]]:
+    """The page's width and each visible character's box (left, bottom, right, top) and
+    place in the page's text."""
+    page = pypdfium2.PdfDocument(data)[page_number]
+    text = page.get_textpage()
+    boxes = [
+        (*text.get_charbox(index), index)
+        for index in range(text.count_chars())
+        if not text.get_text_range(index, 1).isspace()
+    ]
+    return page.get_width(), boxes
 
 
 # --- the committee paper as a PDF ---------------------------------------------------------
@@ -314,6 +350,34 @@ def test_figures_are_right_aligned_and_header_words_whole(app):
         for word in label.split():
             assert word in words, f"'{word}' of '{label}' broken or run into another"
     assert not [word for word in words if word.endswith("-") and len(word) > 1]
+
+
+def test_tables_of_names_stay_inside_the_page_and_never_overprint(app):
+    """The low-coverage table has three columns of words (organisation, sector, course):
+    each wraps between words inside the margins, and no two characters print over each
+    other, in a header or a row."""
+    data = training_update_pdf(made_up_figures())
+    texts = page_texts(data)
+    pages = [n for n, text in enumerate(texts) if "below 50% coverage" in text]
+    assert pages
+    words = set(" ".join(texts).split())
+    for name, sector in GAP_ORGANISATIONS:
+        assert set(f"{name} {sector}".split()) <= words
+    for number in range(len(texts)):
+        width, boxes = glyph_boxes(data, number)
+        right_margin = width - 20 / 25.4 * 72
+        assert max(box[2] for box in boxes) <= right_margin + 1, f"page {number + 1}"
+        boxes.sort()
+        for index, (left, bottom, right, top, place) in enumerate(boxes):
+            for other in boxes[index + 1 :]:
+                if other[0] >= right - 1:
+                    break
+                across = min(right, other[2]) - max(left, other[0])
+                up = min(top, other[3]) - max(bottom, other[1])
+                neighbours = abs(place - other[4]) == 1  # a ligature, or kerned letters
+                assert neighbours or min(across, up) <= 1, (
+                    f"characters print over each other on page {number + 1}"
+                )
 
 
 @pytest.mark.parametrize(
