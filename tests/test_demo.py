@@ -176,3 +176,18 @@ def test_the_demo_fills_the_dashboard_the_committee_paper_and_an_organisation(
     assert "27 members." in members.text()
     for status in ("Overdue", "Expired", "Not started", "In progress", "Completed"):
         assert status in members.text(), status
+
+
+def test_the_demo_gives_cst_only_real_decisions(shipped_app, session):  # noqa: F811
+    """Every demo organisation has a manager, and the nursery's request shares nothing with
+    another organisation, so CST's home shows the request with no duplicate warning."""
+    from elearn.admin.tasks import waiting
+
+    load_demo(shipped_app, session)
+    now = utcnow()
+    admin = session.scalar(select(User.id).where(User.email == "cst.admin@example.org"))
+    with shipped_app.app_context():
+        found = waiting(current_catalogue(), now.date(), now, admin)
+    assert found.without_manager_total == 0
+    assert [r.name for r in found.registrations] == [DEMO_REQUEST]
+    assert found.duplicates == {found.registrations[0].id: []}

@@ -283,7 +283,7 @@ def _pending_request(now: datetime) -> None:
                 headcount=18,
                 status=OrganisationStatus.PENDING,
                 contact_name="Nia Nursery",
-                contact_email="nursery@example.org",
+                contact_email="nia@littleacorns.example",
                 created_at=now - timedelta(days=2),
             )
         )

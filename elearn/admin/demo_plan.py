@@ -169,8 +169,10 @@ def plan_people(
     taken = {person.email for person in people}
     for plan in ORGANISATIONS:
         suited = ranked(catalogue, plan.sector)
-        for _ in range(plan.size):
+        for number in range(plan.size):
             person = _made_up_person(rng, plan, taken)
+            if number == 0 and plan.name != DEMO_ORGANISATION:
+                person.role = Role.MANAGER  # every organisation has someone to run it
             must = [
                 c for c, _, team in required[plan.name] if team in (WHOLE_ORGANISATION, person.team)
             ]
