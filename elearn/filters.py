@@ -41,8 +41,19 @@ def counted(count: int, one: str, many: str) -> str:
     return f"1 {one}" if count == 1 else f"{count:,} {many}"
 
 
+# Something someone asked for (a registration, training done elsewhere) and its answer:
+# the same words wherever it is shown.
+DECISIONS = {"pending": "Waiting for a decision"}
+
+
+def decision(status: str) -> str:
+    """'pending' -> 'Waiting for a decision', 'accepted' -> 'Accepted'."""
+    return DECISIONS.get(str(status), str(status).capitalize())
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(counted, "counted")
+    app.add_template_filter(decision, "decision")
     app.add_template_filter(number, "number")
     app.add_template_filter(london_date, "date")
     app.add_template_filter(london_datetime, "datetime")

@@ -96,6 +96,7 @@ def test_cst_lands_on_what_is_waiting_with_counts_and_links(app, browser, make, 
     session.add(OrganisationDomain(organisation_id=kept.id, domain="bean.example"))
     manager_less = make.organisation("Nobody Manages Us", contact_email="x@gmail.com")
     duplicate = pending(make, "The Cheapside Coffee Ltd", "priya@bean.example")
+    duplicate.headcount = 1200
     fresh = pending(make, "Aldgate Legal", "sam@gmail.com")
     learner = make.user(org=kept, full_name="Rose Tyler")
     learner.erasure_requested_at = utcnow()
@@ -145,6 +146,12 @@ def test_cst_lands_on_what_is_waiting_with_counts_and_links(app, browser, make, 
 
     detail = browser.get(f"/admin/organisations/{duplicate.id}")
     assert "This may be a second registration" in detail.text()
+    facts = {
+        row.dt.get_text(strip=True): " ".join(row.dd.get_text().split())
+        for row in detail.soup.select(".govuk-summary-list__row")
+    }
+    assert facts["Status"] == "Waiting for a decision", "as the tasks and the list say it"
+    assert facts["Headcount"] == "1,200"
     assert "Cheapside Coffee Limited (approved): the same name" in detail.text()
     decided = browser.post(f"/admin/organisations/{fresh.id}/approve")
     assert decided.response.headers["Location"] == "/admin", "back to what is waiting"
@@ -313,7 +320,7 @@ def test_a_person_s_page_shows_their_training_history(browser, make, session):
     assert page.soup.find("a", string=code)["href"] == f"/verify/{code}"
     text = page.text()
     assert 'Quiz "Check your understanding": 2 attempts, 1 passed, best score 90%' in text
-    assert "Prevent e-learning (Home Office), completed 1 May 2025: Pending Decide" in text
+    assert "Prevent e-learning (Home Office), completed 1 May 2025: Waiting for a decision Decide" in text
     memberships = [cells(row) for row in page.soup.select("table")[0].select("tbody tr")]
     assert [row[:3] for row in memberships] == [
         ["Holborn Trust", "Member", "Front desk"],

@@ -133,7 +133,7 @@ def test_learner_records_training_elsewhere_and_manager_accepts_it(
         "HO-123",
     )
     assert (
-        "Prevent awareness e-learning (Home Office), 3 February 2026: Pending"
+        "Prevent awareness e-learning (Home Office), 3 February 2026: Waiting for a decision"
         in browser.get("/certificates").text()
     )
 
