@@ -320,7 +320,10 @@ def test_a_person_s_page_shows_their_training_history(browser, make, session):
     assert page.soup.find("a", string=code)["href"] == f"/verify/{code}"
     text = page.text()
     assert 'Quiz "Check your understanding": 2 attempts, 1 passed, best score 90%' in text
-    assert "Prevent e-learning (Home Office), completed 1 May 2025: Waiting for a decision Decide" in text
+    assert (
+        "Prevent e-learning (Home Office), completed 1 May 2025: Waiting for a decision Decide"
+        in text
+    )
     memberships = [cells(row) for row in page.soup.select("table")[0].select("tbody tr")]
     assert [row[:3] for row in memberships] == [
         ["Holborn Trust", "Member", "Front desk"],

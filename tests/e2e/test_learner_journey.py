@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import PASSWORD, answer_quiz, follow
 
-
 # One word wider than a phone's screen: the page wraps it rather than scroll sideways.
 LONG_ADDRESS = "ada.augusta.kingnoel.countessoflovelace@analyticalengine.journeybank.example"
 
