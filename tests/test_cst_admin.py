@@ -432,12 +432,32 @@ def test_pages_show_the_first_the_last_and_neighbours():
     ],
 )
 def test_the_navigation_marks_exactly_one_section_current(browser, make, path, current):
+    """The main menu and the account's links in the header: one of them is current."""
     org = make.organisation()
     admin = make.user(admin=True)
     browser.sign_in(admin)
     page = browser.get(path.format(org=org.id, admin=admin.id))
-    marked = page.soup.select(".govuk-service-navigation__item--active")
+    marked = page.soup.select(
+        ".govuk-service-navigation__item--active, .app-header__account [aria-current=page]"
+    )
     assert [" ".join(item.get_text().split()) for item in marked] == [current]
+
+
+def test_the_account_s_links_sit_in_the_header_bar_for_everyone_signed_in(browser, make):
+    org = make.organisation()
+    for user in (make.user(admin=True), make.user(org=org, role="manager"), make.user(org=org)):
+        browser.sign_in(user)
+        page = browser.get("/my-training")
+        account = page.soup.select_one(".govuk-generic-header nav.app-header__account")
+        assert account["aria-label"] == "Your account"
+        assert account.select_one("a")["href"] == "/account"
+        sign_out = account.select_one("form")
+        assert (sign_out["action"], sign_out.button.get_text()) == ("/sign-out", "Sign out")
+        assert sign_out.select_one("input[name=csrf_token]")["value"]
+        menu = page.soup.select_one(".govuk-service-navigation").get_text()
+        assert "Your account" not in menu and "Sign out" not in menu
+        browser.post("/sign-out")
+    assert browser.get("/courses").soup.select_one(".app-header__account") is None
 
 
 def test_a_manager_s_organisation_pages_mark_only_their_organisation(browser, make, session):

@@ -208,6 +208,11 @@ def test_cst_pages(server, page, people, accessibility):
         page.goto(base + path)
         accessibility.check(page)
         assert page.locator(".govuk-service-navigation__item--active").count() == 1, path
+        rows = page.evaluate(
+            "() => new Set([...document.querySelectorAll('.govuk-service-navigation__item')]"
+            ".map(item => item.getBoundingClientRect().top)).size"
+        )
+        assert rows == 1, f"CST's menu on one line at 1280 px on {path}"
         for width in (1280, 375):
             page.set_viewport_size({"width": width, "height": 900})
             check_regions(page, f"{path} at {width}px")
