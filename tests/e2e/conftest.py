@@ -145,12 +145,20 @@ class Accessibility:
         page.set_viewport_size(original)
 
     def checked_beyond_axe(self, page, key: str, label: str) -> None:
-        """What axe does not check: one h1, a skip link, nothing wider than the screen."""
+        """What axe does not check: one h1, a skip link, nothing wider than the screen, no
+        short status tag ("To do") broken over two lines."""
         facts = page.evaluate(
             """() => ({
                 h1: document.querySelectorAll('h1').length,
                 skip: !!document.querySelector('a.govuk-skip-link[href="#main-content"]'),
                 overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+                brokenTags: [...document.querySelectorAll('.govuk-tag')].filter(tag => {
+                    const style = getComputedStyle(tag);
+                    const inner = tag.clientHeight - parseFloat(style.paddingTop)
+                        - parseFloat(style.paddingBottom);
+                    return tag.textContent.trim().length <= 12
+                        && inner > 1.5 * parseFloat(style.lineHeight);
+                }).map(tag => tag.textContent.trim()),
             })"""
         )
         if facts["h1"] != 1:
@@ -159,6 +167,8 @@ class Accessibility:
             self.violations.append(f"{key} at {label} width: no skip link")
         if facts["overflow"]:
             self.violations.append(f"{key} at {label} width: the page scrolls sideways")
+        if facts["brokenTags"]:
+            self.violations.append(f"{key} at {label} width: tags broken {facts['brokenTags']}")
 
 
 @pytest.fixture(scope="session")
