@@ -1,22 +1,44 @@
 // Wide tables scroll sideways inside their own region (.app-table-scroll, see
 // frontend/scss/components/_table-scroll.scss). When a table is wider than its region,
 // mark the region, the edges with more table beyond them (a shadow is drawn there) and
-// say so above it. The region's width is given to CSS, which keeps the table's caption
-// within it.
+// say so above it: under the table's caption when it shows one (the caption names the
+// table, so the hint belongs after it), otherwise just before the region. The region's
+// width is given to CSS, which keeps the table's caption within it.
 // Watched for size changes, so turning a phone or zooming updates the hint.
 
 const HINT_CLASS = 'app-table-scroll__hint'
 
-function hintFor (region) {
-  const previous = region.previousElementSibling
-  if (previous && previous.classList.contains(HINT_CLASS)) {
-    return previous
+function visibleCaption (region) {
+  const caption = region.querySelector(':scope > table > caption')
+  return caption && !caption.classList.contains('govuk-visually-hidden') ? caption : null
+}
+
+function existingHint (region) {
+  const caption = visibleCaption(region)
+  if (caption) {
+    return caption.querySelector(`.${HINT_CLASS}`)
   }
-  const hint = document.createElement('p')
+  const previous = region.previousElementSibling
+  return previous && previous.classList.contains(HINT_CLASS) ? previous : null
+}
+
+function hintFor (region) {
+  const existing = existingHint(region)
+  if (existing) {
+    return existing
+  }
+  const caption = visibleCaption(region)
+  // In a caption, the hint is for the eye only: it is not part of the table's name.
+  const hint = document.createElement(caption ? 'span' : 'p')
   hint.className = HINT_CLASS
   hint.textContent = 'Scroll sideways to see the whole table'
   hint.hidden = true
-  region.before(hint)
+  if (caption) {
+    hint.setAttribute('aria-hidden', 'true')
+    caption.append(hint)
+  } else {
+    region.before(hint)
+  }
   return hint
 }
 
@@ -32,7 +54,7 @@ function update (region) {
   const more = region.scrollWidth > region.clientWidth + 1
   region.classList.toggle('app-table-scroll--more', more)
   markEdges(region)
-  if (more || region.previousElementSibling?.classList.contains(HINT_CLASS)) {
+  if (more || existingHint(region)) {
     hintFor(region).hidden = !more
   }
 }

@@ -42,10 +42,13 @@ WORDS_SPLIT = r"""() => {
   return split;
 }"""
 
-# Each table region: does its table scroll, is it marked, is a hint shown above it,
-# and is the table wider than its region.
+# Each table region: does its table scroll, is it marked, is a hint shown (under the
+# table's caption when one is shown, otherwise above the region), and is the table wider
+# than its region.
 REGIONS = r"""() => [...document.querySelectorAll('.app-table-scroll')].map(region => {
-  const hint = region.previousElementSibling;
+  const caption = region.querySelector(':scope > table > caption:not(.govuk-visually-hidden)');
+  const hint = caption ? caption.querySelector('.app-table-scroll__hint')
+    : region.previousElementSibling;
   const table = region.querySelector('table');
   return {
     label: region.getAttribute('aria-label'),
@@ -181,6 +184,9 @@ def test_the_dashboard_shows_every_column_at_1280_scrolls_at_375_and_fits_on_pap
         expect(region).not_to_have_class(re.compile(r"app-table-scroll--more-right"))
 
         assert page.locator(".app-table-scroll__hint >> visible=true").count() >= 1
+        named = page.locator("caption:not(.govuk-visually-hidden) .app-table-scroll__hint")
+        assert named.filter(visible=True).count() >= 1, "the hint under a table's name"
+        assert page.locator("caption .app-table-scroll__hint[aria-hidden=true]").count() >= 1
         page.emulate_media(media="print")
         assert page.locator(".app-table-scroll__hint >> visible=true").count() == 0
         page.set_viewport_size({"width": 680, "height": 900})  # A4 less 15mm margins
