@@ -45,7 +45,9 @@ def test_visitor_pages(server, page, accessibility):
 
 
 def test_every_module_of_every_course_as_a_learner(server, page, accessibility):
-    """Each shipped course read in order, every module and quiz page checked at both widths."""
+    """Each shipped course read in order, every module and quiz page checked at both widths
+    and printed: on paper no page is blank and nothing of the site's menus shows."""
+    import pypdfium2
     from sqlalchemy.orm import Session
 
     from elearn.courses.catalogue import current_catalogue
@@ -64,6 +66,10 @@ def test_every_module_of_every_course_as_a_learner(server, page, accessibility):
             page.goto(f"{base}/courses/{course.slug}/{module.slug}")
             assert page.locator("h1").inner_text() == module.title
             accessibility.check(page)
+            printed = pypdfium2.PdfDocument(page.pdf(format="A4"))
+            texts = [printed[n].get_textpage().get_text_range() for n in range(len(printed))]
+            assert all(text.strip() for text in texts), f"a blank page: {module.slug}"
+            assert "Sign out" not in texts[0] and "Your account" not in texts[0]
 
 
 def test_signed_in_pages(server, page, accessibility):
