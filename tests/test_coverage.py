@@ -273,3 +273,48 @@ def test_a_member_required_twice_counts_once_and_teams_decide_who_is_overdue(app
         3,  # g2, g3 and g4 are past hate crime's due date; WRAP is not due yet
     )
     assert row["headcount_coverage"] == 2.5  # 1 of 20, once for each of two courses
+
+
+def test_a_course_done_only_in_the_previous_period_shows_with_none_trained_now(app, make, session):
+    learner, again = make.user(), make.user()
+    make.completion(learner, "facing-facts", completed_at=at(2025, 1, 10))
+    make.completion(again, "facing-facts", completed_at=at(2024, 6, 16))  # its first instant
+    make.completion(again, "facing-facts", sequence=2, completed_at=at(2025, 6, 1))
+    make.completion(learner, "wrap", completed_at=at(2025, 6, 16))
+
+    rows = {row["course"]: row for row in report(app, coverage.by_course)}
+    facing_facts = rows["facing-facts"]
+    assert (
+        facing_facts["people_trained"],
+        facing_facts["completions"],
+        facing_facts["previous_people_trained"],
+    ) == (0, 0, 2)
+    wrap = rows["wrap"]
+    assert (wrap["people_trained"], wrap["completions"], wrap["previous_people_trained"]) == (
+        1,
+        1,
+        0,
+    )
+    headline = report(app, coverage.headline)
+    assert (headline.people_trained, headline.completions, headline.previous_people_trained) == (
+        1,
+        1,
+        2,
+    )
+
+
+def test_a_team_s_earlier_due_date_makes_its_members_overdue_before_everyone(app, make, session):
+    """Delta requires WRAP of everyone by 1 December and of its Staff by 1 May: at 16 June
+    its Staff without WRAP are overdue (one of two; the other has it), its member in no team
+    is not yet, and each counts once towards coverage."""
+    delta = make.organisation("Delta Works", headcount=10)
+    staff = make.user(org=delta, team="Staff")
+    make.user(org=delta, team="Staff")
+    make.user(org=delta)
+    make.completion(staff, "wrap", completed_at=at(2026, 1, 1), expires_at=at(2029, 1, 1))
+    for team, due in [("", date(2026, 12, 1)), ("Staff", date(2026, 5, 1))]:
+        session.add(Assignment(organisation_id=delta.id, course_slug="wrap", team=team, due_on=due))
+    session.commit()
+
+    (row,) = report(app, coverage.by_organisation)
+    assert (row["required_of"], row["trained_of_required"], row["overdue"]) == (3, 1, 1)

@@ -92,10 +92,14 @@ class Completion(db.Model):
         Index("ix_completion_course_date", "course_slug", "completed_at"),
         # Covers the reports' scans of a period: who completed what, and when.
         Index("ix_completion_period", "completed_at", "course_slug", "user_id"),
+        # The people trained in a period, counted per course and in all: read in the order
+        # of course and person (or of person), nobody is counted twice without a sort.
+        Index("ix_completion_course_learner", "course_slug", "user_id", "completed_at"),
+        Index("ix_completion_learner", "user_id", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     course_slug: Mapped[str] = mapped_column(String(80))
     course_version: Mapped[str] = mapped_column(String(40))
     sequence: Mapped[int] = mapped_column(Integer)
