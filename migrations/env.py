@@ -1,4 +1,5 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from flask import current_app
@@ -13,6 +14,15 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
+
+# SQLite cannot reflect an index on an expression (user_account's on lower(full_name)):
+# SQLAlchemy says so and skips it, and so does autogenerate's comparison.
+warnings.filterwarnings(
+    "ignore", message="Skipped unsupported reflection of expression-based index"
+)
+warnings.filterwarnings(
+    "ignore", message="autogenerate skipping metadata-specified expression-based index"
+)
 
 
 def get_engine():

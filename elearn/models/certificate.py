@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, bindparam, select
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    bindparam,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from elearn.extensions import db
@@ -22,6 +31,17 @@ class CertificateStatus(enum.StrEnum):
 
 class Certificate(db.Model):
     """A snapshot: the name, course and dates exactly as printed, whatever changes later."""
+
+    __table_args__ = (
+        # Each person's current certificates (neither replaced nor revoked): an
+        # organisation's are counted on its members' page.
+        Index(
+            "ix_certificate_current",
+            "user_id",
+            sqlite_where=text("replaced_by_id IS NULL AND revoked_at IS NULL"),
+            postgresql_where=text("replaced_by_id IS NULL AND revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,17 @@ def password_forms(password: str) -> list[str]:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (
+        # CST's people list, by name a page at a time.
+        Index("ix_user_account_name", func.lower(text("full_name")), "id"),
+        # The few waiting to be erased, counted on CST's tasks page.
+        Index(
+            "ix_user_account_erasure_waiting",
+            "id",
+            sqlite_where=text("erasure_requested_at IS NOT NULL AND erased_at IS NULL"),
+            postgresql_where=text("erasure_requested_at IS NOT NULL AND erased_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
