@@ -1,13 +1,18 @@
-"""A quiz question's HTML: GOV.UK Frontend's radios or checkboxes markup, written here.
+"""A quiz question's HTML (GOV.UK Frontend's radios or checkboxes markup) and a result's
+answers, written here.
 
-The quiz page is the one every learner waits on. Rendering its sixty-odd options through
-govuk-frontend-wtf's widgets (a Jinja macro per option, each indenting its output) took
-90% of its time, and a Jinja macro of our own or `Markup.format` still most of it. This
-writes the same markup with f-strings, every value from the attempt passed through
-`escape` (the scenario is HTML the course renderer has already cleaned).
+The quiz page and its result are the ones every learner waits on. Rendering the quiz's
+sixty-odd options through govuk-frontend-wtf's widgets (a Jinja macro per option, each
+indenting its output) took 90% of its time, and a Jinja macro of our own or
+`Markup.format` still most of it; the result's answers through Jinja made it 2.2 times the
+module page. This writes the same markup with f-strings, every value from the attempt
+passed through `escape` (the scenario and explanations are HTML the course renderer has
+already cleaned).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
@@ -67,3 +72,87 @@ def question_html(
         )
     html.append("</div></fieldset></div>")
     return "\n".join(html)
+
+
+SELECT_ALL_RULE = (
+    'In a "select all that apply" question, every right option must be chosen, and no wrong one.'
+)
+
+
+def answers_html(
+    questions: list[dict],
+    answers: dict[str, list[str]],
+    feedback,
+    module_url: Callable[[str], str],
+    course_url: str,
+) -> Markup:
+    """A submitted attempt's questions with what was chosen: with the right answers and
+    their explanations when `feedback.reveal`, otherwise which were not right and the
+    modules (`module_url(slug)`) to read again."""
+    parts = []
+    for number, question in enumerate(questions, start=1):
+        name = escape(question["id"])
+        chosen = set(answers.get(question["id"], []))
+        correct = feedback.correct[question["id"]]
+        explanation = (
+            '<div class="app-prose app-answer-block__explanation">'
+            f"{question['explanation_html']}</div>"  # nosec B704 - cleaned by nh3
+        )
+        html = [
+            f'<section class="app-answer-block" aria-labelledby="{name}-heading">',
+            f'<h3 class="govuk-heading-s" id="{name}-heading"><span class="govuk-caption-m">'
+            f"Question {number}</span> {escape(question['text'])}</h3>",
+            '<p class="govuk-body"><strong class="govuk-tag govuk-tag--green">Right</strong></p>'
+            if correct
+            else '<p class="govuk-body"><strong class="govuk-tag govuk-tag--red">Not right'
+            "</strong></p>",
+            '<ul class="app-answers">',
+        ]
+        if feedback.reveal:
+            for option in question["options"]:
+                picked, right = option["key"] in chosen, option["right"]
+                modifier, label = (
+                    ("right", "Your answer, right:")
+                    if picked and right
+                    else ("wrong", "Your answer, not right:")
+                    if picked
+                    else ("missed", "Right answer, not chosen:")
+                    if right
+                    else (None, None)
+                )
+                html.append(
+                    f'<li class="app-answers__item app-answers__item--{modifier}">'
+                    f'<span class="app-answers__label">{label}</span> {escape(option["text"])}</li>'
+                    if modifier
+                    else f'<li class="app-answers__item">{escape(option["text"])}</li>'
+                )
+            html += ["</ul>", explanation]
+        else:
+            right = " app-answers__item--right" if correct else ""
+            html += [
+                f'<li class="app-answers__item{right}"><span class="app-answers__label">'
+                f"Your answer:</span> {escape(option['text'])}</li>"
+                for option in question["options"]
+                if option["key"] in chosen
+            ]
+            html.append("</ul>")
+            if not correct and question["multiple"]:
+                html.append(f'<p class="govuk-body">{escape(SELECT_ALL_RULE)}</p>')
+            modules = feedback.read_again.get(question["id"])
+            if correct:
+                html.append(explanation)
+            elif modules:
+                links = ", ".join(
+                    f'<a class="govuk-link" href="{escape(module_url(m.slug))}">'
+                    f"{escape(m.title)}</a>"
+                    for m in modules
+                )
+                html.append(f'<p class="govuk-body">Read again: {links}</p>')
+            else:
+                html.append(
+                    '<p class="govuk-body">Read the course again before your next attempt: '
+                    f'<a class="govuk-link" href="{escape(course_url)}">course contents</a>.</p>'
+                )
+        html.append("</section>")
+        parts.append("\n".join(html))
+    return Markup("\n".join(parts))  # noqa: S704  # nosec B704 - each part escaped

@@ -26,7 +26,7 @@ from elearn.courses.feedback import attempt_feedback
 from elearn.courses.forms import quiz_form
 from elearn.courses.grading import AnswersRejected
 from elearn.courses.progress import course_progress, learner_progress
-from elearn.courses.quiz_markup import questions_html
+from elearn.courses.quiz_markup import answers_html, questions_html
 from elearn.courses.review import course_is_due, review_due_on
 from elearn.database import writing
 from elearn.dates import london_today
@@ -253,6 +253,13 @@ def attempt_result(course_slug: str, module_slug: str, public_id: str):
         progress = course_progress(current_user.id, course, utcnow())
         if progress.completion is not None:
             certificate = current_certificates(current_user.id, utcnow()).get(course.slug)
+    answers = answers_html(
+        attempt.questions,
+        attempt.answers or {},
+        feedback,
+        lambda slug: url_for(".module_page", course_slug=course.slug, module_slug=slug),
+        url_for(".course_page", course_slug=course.slug),
+    )
     return render_template(
         "courses/result.html",
         course=course,
@@ -260,6 +267,7 @@ def attempt_result(course_slug: str, module_slug: str, public_id: str):
         attempt=attempt,
         progress=progress,
         feedback=feedback,
+        answers=answers,
         certificate=certificate,
         certificate_code=display_code(certificate.code) if certificate else None,
     )
