@@ -142,8 +142,9 @@ def _add_table(document, table: Table, section: Section) -> None:
     caption = OxmlElement("w:tblCaption")
     caption.set(qn("w:val"), section.heading)
     result._tbl.tblPr.append(caption)
+    rows = list(result.rows)  # result.rows[y] walks every row to find the y-th
     for y, values in enumerate([[c.label for c in table.columns], *table.rows]):
-        row = result.rows[y]
+        row = rows[y]
         properties = row._tr.get_or_add_trPr()
         properties.append(OxmlElement("w:cantSplit"))
         if y == 0:
@@ -157,8 +158,9 @@ def _add_table(document, table: Table, section: Section) -> None:
             paragraph = cell.paragraphs[0]
             run = paragraph.add_run(value)
             run.font.size = Pt(9)
-            run.bold = y == 0
-            paragraph.paragraph_format.keep_with_next = y == 0
+            if y == 0:  # only what differs from the default: each property is XML to write
+                run.bold = True
+                paragraph.paragraph_format.keep_with_next = True
             if column.numeric:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     document.add_paragraph()
