@@ -8,6 +8,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from elearn.models import (
@@ -19,6 +20,7 @@ from elearn.models import (
     Organisation,
     OrganisationDomain,
     User,
+    utcnow,
 )
 from tests.conftest import PASSWORD
 
@@ -592,3 +594,31 @@ def test_an_account_that_joins_nothing_is_told_so(app, browser, session):
     assert page.response.headers["Location"] == "/my-training"
     page = browser.get("/my-training")
     assert "you are not in an organisation yet" in page.text()
+
+
+@pytest.mark.parametrize("others", [2, 700])
+def test_a_list_is_checked_against_members_and_invitations_however_long(app, make, session, others):
+    """A short list looks its addresses up; a long one reads the organisation's members
+    and invitations once: either way each address is new, a member or invited again."""
+    from elearn.organisations.operations import plan_invitations
+
+    org = make.organisation()
+    other_org = make.organisation()
+    make.user(email="member@example.com", org=org)
+    make.user(email="elsewhere@example.com", org=other_org)
+    session.add(
+        Invitation(
+            organisation_id=org.id,
+            email="invited@example.com",
+            token_hash="x" * 64,
+            expires_at=utcnow(),
+        )
+    )
+    session.commit()
+    listed = ["member@example.com", "invited@example.com", "elsewhere@example.com"]
+    listed += [f"new{n}@example.com" for n in range(others)]
+    with app.app_context():
+        plan = plan_invitations(session.get(Organisation, org.id), [{"email": e} for e in listed])
+    assert [row["email"] for row in plan.members] == ["member@example.com"]
+    assert [row["email"] for row in plan.renewed] == ["invited@example.com"]
+    assert len(plan.new) == others + 1

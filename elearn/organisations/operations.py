@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, true, update
 
 from elearn import audit
 from elearn.extensions import db
@@ -248,12 +248,27 @@ def prepare_batch(
     return batch
 
 
+# Up to this many addresses are looked up by address; more are matched against every
+# member and invitation of the organisation, read once (a list of 10,000 would otherwise
+# take 20 statements of 500).
+LOOKED_UP = 500
+
+
 def plan_invitations(organisation: Organisation, rows: list[dict]) -> InvitationPlan:
+    emails = {row["email"] for row in rows}
+
+    def these(column):
+        return column.in_(emails) if len(emails) <= LOOKED_UP else true()
+
     members = set(
         db.session.scalars(
             select(User.email)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation.id, Membership.left_at.is_(None))
+            .where(
+                Membership.organisation_id == organisation.id,
+                Membership.left_at.is_(None),
+                these(User.email),
+            )
         )
     )
     invited = set(
@@ -261,6 +276,7 @@ def plan_invitations(organisation: Organisation, rows: list[dict]) -> Invitation
             select(Invitation.email).where(
                 Invitation.organisation_id == organisation.id,
                 Invitation.accepted_at.is_(None),
+                these(Invitation.email),
             )
         )
     )
