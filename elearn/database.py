@@ -1,4 +1,8 @@
-"""Per-connection database settings (see ../shared/PITFALLS.md, SQLite under several workers)."""
+"""Per-connection database settings, and which work runs in a transaction.
+
+SQLite under several workers: WAL, a busy timeout, and writers that take the write lock
+before they read (docs/deployment.md). PostgreSQL: reads without a transaction, JIT off.
+"""
 
 from __future__ import annotations
 
