@@ -205,7 +205,7 @@ def test_trend_per_month(app, population):
     assert {month: n for month, n in series["hate-crime"].items() if n} == {"2025-06": 1}
 
 
-def test_gaps(app, population):
+def test_gaps(app, population, make):
     low = report(app, coverage.low_coverage, 60)
     assert [(row["name"], row["course"], row["coverage"]) for row in low] == [
         ("Beta College", "wrap", 50.0)
@@ -220,6 +220,14 @@ def test_gaps(app, population):
         missing = coverage.sectors_without_organisations(SECTORS)
     assert "faith" in missing and "business" not in missing
     assert len(missing) == len(SECTORS) - 3
+
+    # A health practice approved before anyone joins: counted among the sector's
+    # organisations, so not also listed as a sector with none.
+    make.organisation("Aldgate Dental Practice", sector="health")
+    with app.app_context():
+        missing = coverage.sectors_without_organisations(SECTORS)
+    sectors = {row["sector"]: row for row in report(app, coverage.by_sector)}
+    assert "health" not in missing and sectors["health"]["organisations"] == 1
 
 
 def test_period_helpers():

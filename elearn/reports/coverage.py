@@ -535,8 +535,10 @@ class Figures:
         return dict(sorted(series.items()))
 
     def sectors_without_organisations(self, sectors: dict[str, str]) -> list[str]:
-        """Sectors in which no approved organisation has an active member."""
-        enrolled = {key for level, key in self.enrolment if level == "sector"}
+        """Sectors with no approved organisation: the sectors whose "Organisations" count in
+        the sector table would be nought (an organisation approved before anyone has
+        joined it is enrolled, and counted there)."""
+        enrolled = {key for level, key in self.enrolment if level == "sector-organisations"}
         return [key for key in sectors if key not in enrolled]
 
 
