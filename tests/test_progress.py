@@ -86,6 +86,26 @@ def test_manager_sees_each_members_status(browser, make, session):
     assert link == f"/organisations/{org.id}/members?course=basics&status=not+started"
 
 
+def test_the_overview_counts_only_those_who_must_take_a_course(browser, make, session):
+    """A course required of one team: the overview counts that team, as CST's coverage
+    does, and not someone elsewhere who took it anyway (the members page still shows
+    them as completed, not required of them)."""
+    org = make.organisation("Leadenhall Security")
+    manager = make.user(full_name="Mo Manager", org=org, role="manager", team="Office")
+    ops = [make.user(full_name=f"Op {n}", org=org, team="Operations") for n in range(3)]
+    keen = make.user(full_name="Kim Keen", org=org, team="Claims")
+    make.completion(ops[0])
+    make.completion(keen)
+    assign(session, org, date.today() - timedelta(days=1), team="Operations")
+    browser.sign_in(manager)
+    row = browser.get(f"/organisations/{org.id}").soup.select_one("tbody tr")
+    counts = [int(td.get_text(" ", strip=True).split(" ")[0]) for td in row.select("td")]
+    # overdue, expired, not started, in progress, refresher due, completed
+    assert counts == [2, 0, 0, 0, 0, 1], "the three in Operations"
+    members = browser.get(f"/organisations/{org.id}/members?course=basics")
+    assert statuses(members)["Kim Keen"] == "Completed"
+
+
 def test_filters_by_team_and_status_and_sorts_by_status(browser, make, session):
     org, manager, _ = population(make, session)
     browser.sign_in(manager)

@@ -163,19 +163,25 @@ def progress_page(
 
 
 def status_counts(organisation_id: int, course_slugs: tuple[str, ...], now: datetime) -> dict:
-    """For each assigned course, how many active members have each status."""
+    """For each assigned course, how many of the active members who must take it (the
+    whole organisation, or their team) have each status: the same people CST's coverage
+    counts. Someone who took a course not required of them is left out here."""
     counts: dict[str, dict[str, int]] = {}
     for index, slug in enumerate(course_slugs):
         columns, (standing, joined) = course_columns(organisation_id, slug, now, index)
         inner = (
-            select(columns[0])
+            select(columns[0], columns[3])
             .select_from(Membership)
             .outerjoin(standing, joined)
             .where(Membership.organisation_id == organisation_id, Membership.left_at.is_(None))
             .subquery()
         )
         column = inner.c[f"status_{index}"]
-        rows = db.session.execute(select(column, func.count()).group_by(column)).all()
+        rows = db.session.execute(
+            select(column, func.count())
+            .where(inner.c[f"due_{index}"].is_not(None))
+            .group_by(column)
+        ).all()
         counts[slug] = {value: count for value, count in rows}
     return counts
 
