@@ -106,6 +106,23 @@ def test_the_overview_counts_only_those_who_must_take_a_course(browser, make, se
     assert statuses(members)["Kim Keen"] == "Completed"
 
 
+def test_a_status_without_a_course_matches_it_in_any_required_course(browser, make, session):
+    """Filtering by status alone once said nobody matched: it looked at the first course
+    only, without saying so. It now means "in any required course"."""
+    org = make.organisation("Cornhill Trust")
+    manager = make.user(full_name="Mo Manager", org=org, role="manager")
+    make.completion(manager)
+    assign(session, org, date.today() + timedelta(days=30))
+    assign(session, org, date.today() + timedelta(days=30), course="wrap")
+    browser.sign_in(manager)
+    page = browser.get(f"/organisations/{org.id}/members?status=not+started")
+    assert list(statuses(page)) == ["Mo Manager"], "not started WRAP, though basics is done"
+    chosen = browser.get(f"/organisations/{org.id}/members?status=not+started&course=basics")
+    assert list(statuses(chosen)) == []
+    options = [o.get_text() for o in page.soup.select("select[name=course] option")]
+    assert options[0] == "Any required course"
+
+
 def test_filters_by_team_and_status_and_sorts_by_status(browser, make, session):
     org, manager, _ = population(make, session)
     browser.sign_in(manager)

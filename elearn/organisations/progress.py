@@ -48,7 +48,8 @@ class ProgressQuery:
     """What the manager asked to see."""
 
     course_slugs: tuple[str, ...]  # the organisation's assigned courses, in column order
-    course: str | None = None  # the course that status filters and sorting look at
+    course: str | None = None  # the course that status filters and sorting look at:
+    # without one, a status filter matches a member with that status in any course
     team: str | None = None
     status: str | None = None
     sort: str = "name"
@@ -134,8 +135,11 @@ def progress_select(organisation_id: int, query: ProgressQuery, now: datetime) -
     if query.team:
         statement = statement.where(Membership.team == query.team)
     selected = _selected_index(query)
-    if query.status and selected is not None:
+    if query.status and query.course in query.course_slugs:
         statement = statement.where(columns[selected * 5] == query.status)
+    elif query.status and query.course_slugs:  # no course chosen: in any of them
+        statuses = (columns[index * 5] for index in range(len(query.course_slugs)))
+        statement = statement.where(or_(*(status == query.status for status in statuses)))
     sort_column = {
         "team": func.coalesce(Membership.team, ""),
         "status": columns[selected * 5 + 4] if selected is not None else User.full_name,

@@ -129,7 +129,9 @@ def members_page(organisation, args, teams_form: TeamsForm, status: int = 200):
     teams = operations.teams(organisation.id)
     filters = ProgressFilterForm(args)
     filters.team.choices = choices([("", "All teams")] + [(team, team) for team in teams])
-    filters.course.choices = choices((slug, course_title(slug)) for slug in query.course_slugs)
+    filters.course.choices = choices(
+        [("", "Any required course")] + [(slug, course_title(slug)) for slug in query.course_slugs]
+    )
     filters.status.choices = choices(
         [("", "Any status")] + [(str(status), str(status).capitalize()) for status in STATUS_ORDER]
     )
