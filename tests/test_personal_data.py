@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import logging
+import re
 import smtplib
 from datetime import timedelta
 from pathlib import Path
@@ -361,6 +362,10 @@ def test_the_download_holds_every_declared_section_with_every_field(browser, mak
 
     assert set(data) == {"about"} | {holding.section for holding in HOLDINGS}
     assert set(data["about"]) == {holding.section for holding in HOLDINGS}
+    about = " ".join(data["about"].values())
+    assert "kept for 90 days" in about and not re.search(r"[A-Z]{3,}_|[{}]", about), (
+        "plain words, with the settings' values in them"
+    )
     for holding in HOLDINGS:
         rows = [data[holding.section]] if holding.single else data[holding.section]
         assert rows and rows[0] is not None, f"{holding.section} is empty"

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, delete, false, func, or_, select
 
 from elearn import audit
@@ -423,7 +424,7 @@ HOLDINGS: tuple[Holding, ...] = (
             **_kept("actor_id", "action", "subject_type", "subject_id", "created_at"),
         },
         "What you did, and what was done to your account and records, with the IP address "
-        "it came from when it was you (kept for ELEARN_AUDIT_IP_DAYS days).",
+        "it came from when it was you (kept for {audit_ip_days} days).",
     ),
 )
 
@@ -534,7 +535,10 @@ def export_user_data(user: User) -> dict:
     """Everything elearn holds about one person, as plain JSON-ready data: a section for
     each holding, and what each section is under "about"."""
     person = person_of(user)
-    data: dict = {"about": {holding.section: holding.about for holding in HOLDINGS}}
+    settings = {"audit_ip_days": current_app.config["AUDIT_IP_DAYS"]}
+    data: dict = {
+        "about": {holding.section: holding.about.format(**settings) for holding in HOLDINGS}
+    }
     for holding in HOLDINGS:
         data[holding.section] = holding.export(person)
     return data
