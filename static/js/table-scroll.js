@@ -1,4 +1,5 @@
-// Wide tables scroll sideways inside their own region (.app-table-scroll, see
+// Wide tables (and the dashboard's chart, whose region gives its own words for the hint
+// in data-hint) scroll sideways inside their own region (.app-table-scroll, see
 // frontend/scss/components/_table-scroll.scss). When a table is wider than its region,
 // mark the region, the edges with more table beyond them (a shadow is drawn there) and
 // say so above it: under the table's caption when it shows one (the caption names the
@@ -31,7 +32,7 @@ function hintFor (region) {
   // In a caption, the hint is for the eye only: it is not part of the table's name.
   const hint = document.createElement(caption ? 'span' : 'p')
   hint.className = HINT_CLASS
-  hint.textContent = 'Scroll sideways to see the whole table'
+  hint.textContent = region.dataset.hint || 'Scroll sideways to see the whole table'
   hint.hidden = true
   if (caption) {
     hint.setAttribute('aria-hidden', 'true')

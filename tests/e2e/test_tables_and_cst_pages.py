@@ -49,7 +49,7 @@ REGIONS = r"""() => [...document.querySelectorAll('.app-table-scroll')].map(regi
   const caption = region.querySelector(':scope > table > caption:not(.govuk-visually-hidden)');
   const hint = caption ? caption.querySelector('.app-table-scroll__hint')
     : region.previousElementSibling;
-  const table = region.querySelector('table');
+  const table = region.querySelector('table') || region.firstElementChild;
   return {
     label: region.getAttribute('aria-label'),
     scrolls: region.scrollWidth > region.clientWidth + 1,
@@ -184,6 +184,9 @@ def test_the_dashboard_shows_every_column_at_1280_scrolls_at_375_and_fits_on_pap
         expect(region).not_to_have_class(re.compile(r"app-table-scroll--more-right"))
 
         assert page.locator(".app-table-scroll__hint >> visible=true").count() >= 1
+        if path == "/reports":
+            chart_hint = page.locator(".app-table-scroll__hint", has_text="the whole chart")
+            assert chart_hint.is_visible(), "the chart scrolls at 375 px and says so"
         named = page.locator("caption:not(.govuk-visually-hidden) .app-table-scroll__hint")
         assert named.filter(visible=True).count() >= 1, "the hint under a table's name"
         assert page.locator("caption .app-table-scroll__hint[aria-hidden=true]").count() >= 1
