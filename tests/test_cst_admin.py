@@ -152,6 +152,10 @@ def test_cst_lands_on_what_is_waiting_with_counts_and_links(app, browser, make, 
     }
     assert facts["Status"] == "Waiting for a decision", "as the tasks and the list say it"
     assert facts["Headcount"] == "1,200"
+    assert facts["Contact"] == "Contact, priya@bean.example"
+    assert (facts["Managers"], facts["Email domains"]) == ("No manager yet", "Not set")
+    one = browser.get("/admin/organisations?q=Aldgate+Legal")
+    assert "1 organisation matches." in one.text()
     assert "Cheapside Coffee Limited (approved): the same name" in detail.text()
     decided = browser.post(f"/admin/organisations/{fresh.id}/approve")
     assert decided.response.headers["Location"] == "/admin", "back to what is waiting"
