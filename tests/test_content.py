@@ -244,7 +244,8 @@ def test_folder_without_course_md_and_bad_folder_name(tmp_path):
 
 def render(tmp_path: Path, body: str) -> BeautifulSoup:
     module = MODULE.replace("## A section\n\nSome text.\n", body)
-    content = write(tmp_path, {"course.md": COURSE, "01-reading.md": module, "images/a.png": "x"})
+    images = {"images/a.png": "x", "images/steps.svg": "<svg/>"}
+    content = write(tmp_path, {"course.md": COURSE, "01-reading.md": module, **images})
     course = load_catalogue(content, image_url).get("course")
     return BeautifulSoup(str(course.modules[0].html), "html.parser")
 
@@ -266,6 +267,19 @@ def test_markdown_renders_tables_anchors_admonitions_and_images(tmp_path):
     assert admonition.select_one("p.admonition-title").get_text() == "Act now"
     assert soup.img["src"] == "/courses/course/images/a.png"
     assert soup.img["alt"] == "A map of the City"
+
+
+def test_a_diagram_scrolls_in_its_own_region_and_a_photo_does_not(tmp_path):
+    """An SVG diagram keeps a readable width on a phone and scrolls sideways, as a wide
+    table does; other images scale to the column."""
+    soup = render(
+        tmp_path, "![Notice, check, share](images/steps.svg)\n\n![A street](images/a.png)\n"
+    )
+    regions = soup.select(".app-diagram-scroll")
+    assert len(regions) == 1 and regions[0]["role"] == "region"
+    assert regions[0]["tabindex"] == "0" and "diagram" in regions[0]["data-hint"]
+    assert regions[0].img["src"] == "/courses/course/images/steps.svg"
+    assert soup.find("img", alt="A street").parent.name == "p"
 
 
 def test_script_and_event_handlers_never_reach_the_page(tmp_path):

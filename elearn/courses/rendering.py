@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -54,6 +56,13 @@ ALLOWED_CLASSES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 TABLE_WRAPPER = '<div class="app-table-scroll" role="region" aria-label="Table" tabindex="0">'
+# A diagram (an SVG image) keeps a width its words can be read at on a phone, and scrolls
+# sideways inside its own region, as a wide table does.
+DIAGRAM = re.compile(r'<img [^>]*src="[^"]+\.svg"[^>]*>')
+DIAGRAM_WRAPPER = (
+    '<span class="app-table-scroll app-diagram-scroll" role="region" aria-label="Diagram" '
+    'tabindex="0" data-hint="Scroll sideways to see the whole diagram">{}</span>'
+)
 
 
 class Renderer:
@@ -77,7 +86,7 @@ class Renderer:
         markdown_text = expand_references(text, self.contacts)
         html = sanitise(self._markdown.convert(markdown_text), self._rewrite_image)
         # The HTML has been through nh3's allow-list, so it may be marked safe.
-        return Markup(scrollable_tables(html))  # noqa: S704  # nosec B704
+        return Markup(scrollable_diagrams(scrollable_tables(html)))  # noqa: S704  # nosec B704
 
     def _rewrite_image(self, tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src" and value.startswith("images/"):
@@ -88,6 +97,11 @@ class Renderer:
 def scrollable_tables(html: str) -> str:
     """Wrap each table in a focusable region that scrolls sideways on a narrow screen."""
     return html.replace("<table>", TABLE_WRAPPER + "<table>").replace("</table>", "</table></div>")
+
+
+def scrollable_diagrams(html: str) -> str:
+    """Wrap each diagram in a focusable region that scrolls sideways on a narrow screen."""
+    return DIAGRAM.sub(lambda found: DIAGRAM_WRAPPER.format(found.group(0)), html)
 
 
 def sanitise(html: str, attribute_filter=None) -> str:

@@ -29,8 +29,9 @@ function hintFor (region) {
     return existing
   }
   const caption = visibleCaption(region)
-  // In a caption, the hint is for the eye only: it is not part of the table's name.
-  const hint = document.createElement(caption ? 'span' : 'p')
+  // In a caption, the hint is for the eye only: it is not part of the table's name. Before
+  // a region inside a paragraph (a diagram), it is a span too.
+  const hint = document.createElement(caption || region.tagName === 'SPAN' ? 'span' : 'p')
   hint.className = HINT_CLASS
   hint.textContent = region.dataset.hint || 'Scroll sideways to see the whole table'
   hint.hidden = true
@@ -74,9 +75,9 @@ export function markScrollingTables (root = document) {
     region.classList.add('app-table-scroll--watched')
     region.addEventListener('scroll', () => markEdges(region), { passive: true })
     observer.observe(region)
-    const table = region.querySelector('table')
-    if (table) {
-      observer.observe(table)
+    const content = region.querySelector('table, img')
+    if (content) {
+      observer.observe(content)
     }
   }
 }
