@@ -189,5 +189,11 @@ def test_the_demo_gives_cst_only_real_decisions(shipped_app, session):  # noqa: 
     with shipped_app.app_context():
         found = waiting(current_catalogue(), now.date(), now, admin)
     assert found.without_manager_total == 0
+    joined = session.execute(
+        select(User.created_at, func.min(Membership.joined_at))
+        .join(Membership, Membership.user_id == User.id)
+        .group_by(User.id)
+    ).all()
+    assert all(created <= first for created, first in joined), "an account before it joins"
     assert [r.name for r in found.registrations] == [DEMO_REQUEST]
     assert found.duplicates == {found.registrations[0].id: []}

@@ -169,6 +169,8 @@ def _users(people: list[Person]) -> dict[str, User]:
                 email=person.email, full_name=person.full_name, created_at=person.joined_at
             )
             db.session.add(users[person.email])
+        elif person.joined_at < users[person.email].created_at:  # a printed account
+            users[person.email].created_at = person.joined_at  # had it before it joined
     db.session.flush()
     return users
 
