@@ -40,11 +40,14 @@ def new_password_field(label: str) -> PasswordField:
         "make a strong password that is easy to remember.",
         validators=[
             InputRequired(message="Enter a new password" if "New" in label else "Enter a password"),
+            # What each message asks matches the hint: at least so many characters.
             Length(
                 min=MIN_PASSWORD_LENGTH,
+                message=f"Password must be at least {MIN_PASSWORD_LENGTH} characters",
+            ),
+            Length(
                 max=MAX_PASSWORD_LENGTH,
-                message=f"Password must be between {MIN_PASSWORD_LENGTH} and "
-                f"{MAX_PASSWORD_LENGTH} characters",
+                message=f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer",
             ),
             NotCommon(),
         ],
