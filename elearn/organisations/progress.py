@@ -173,19 +173,24 @@ def status_counts(organisation_id: int, course_slugs: tuple[str, ...], now: date
     counts: dict[str, dict[str, int]] = {}
     for index, slug in enumerate(course_slugs):
         columns, (standing, joined) = course_columns(organisation_id, slug, now, index)
+        teams = select(Assignment.team).where(
+            Assignment.organisation_id == organisation_id, Assignment.course_slug == slug
+        )
+        # Read once, not for each member: the teams the course is required of.
+        required = or_(literal(WHOLE_ORGANISATION).in_(teams), Membership.team.in_(teams))
         inner = (
-            select(columns[0], columns[3])
+            select(columns[0])
             .select_from(Membership)
             .outerjoin(standing, joined)
-            .where(Membership.organisation_id == organisation_id, Membership.left_at.is_(None))
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.left_at.is_(None),
+                required,
+            )
             .subquery()
         )
         column = inner.c[f"status_{index}"]
-        rows = db.session.execute(
-            select(column, func.count())
-            .where(inner.c[f"due_{index}"].is_not(None))
-            .group_by(column)
-        ).all()
+        rows = db.session.execute(select(column, func.count()).group_by(column)).all()
         counts[slug] = {value: count for value, count in rows}
     return counts
 
