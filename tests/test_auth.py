@@ -168,6 +168,15 @@ def test_change_password_signs_out_other_sessions(browser, other_browser, make):
         status=200,
     )
     assert page.error_summary() == ["Your current password is not right"]
+    page = browser.post(
+        "/account/password",
+        {"current_password": "wrong one", "password": "short", "confirm": "short"},
+        status=200,
+    )
+    assert page.error_summary() == [
+        "Your current password is not right",
+        "Password must be at least 8 characters",
+    ], "every mistake at once"
     browser.post(
         "/account/password",
         {

@@ -323,11 +323,17 @@ def request_erasure():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    forged = getattr(form, "csrf_token", None) is not None and form.csrf_token.errors
+    if form.is_submitted() and form.current_password.data and not forged:
         user = db.session.get(User, current_user.id)
+        # Checked whatever else is wrong, so that every mistake is listed at once.
         if not user.check_password(form.current_password.data):
-            form.current_password.errors.append("Your current password is not right")
-        else:
+            form.current_password.errors = [
+                *form.current_password.errors,
+                "Your current password is not right",
+            ]
+        elif valid:
             user.set_password(form.password.data)
             user.end_other_sessions()
             audit.record("password_changed", user)
