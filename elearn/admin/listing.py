@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, not_, or_, select
 
 from elearn.extensions import db
+from elearn.filters import decision
 from elearn.models import (
     SECTORS,
     Invitation,
@@ -30,12 +31,8 @@ from elearn.models import (
 )
 
 MAX_SEARCH = 100
-ORGANISATION_STATUSES = {
-    OrganisationStatus.PENDING: "Waiting for a decision",
-    OrganisationStatus.APPROVED: "Approved",
-    OrganisationStatus.DECLINED: "Declined",
-    OrganisationStatus.DEACTIVATED: "Deactivated",
-}
+# Each status as the `decision` filter shows it on every page ("Waiting for a decision").
+ORGANISATION_STATUSES = {status: decision(status) for status in OrganisationStatus}
 MANAGER_FILTERS = {"none": "No manager, none invited", "invited": "Manager invited"}
 PEOPLE_KINDS = {
     "cst": "CST admins",

@@ -64,7 +64,6 @@ def organisations():
         filters=filters,
         form=OrganisationFilterForm.showing(filters),
         duplicates=tasks.registration_duplicates(pending),
-        statuses=listing.ORGANISATION_STATUSES,
     )
 
 
