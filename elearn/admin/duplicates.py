@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 SIMILAR_NAMES = 0.85
 COMMON_WORD = 20
@@ -85,8 +86,11 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=16384)
 def name_key(name: str) -> str:
-    """A name as compared: "The Cheapside Coffee Co. Ltd" -> "cheapside coffee"."""
+    """A name as compared: "The Cheapside Coffee Co. Ltd" -> "cheapside coffee".
+
+    Remembered: every organisation's name is compared on every view of the tasks page."""
     words = re.sub(r"[^\w\s]", " ", name.lower().replace("&", " and ")).split()
     if words and words[0] == "the":
         words = words[1:]

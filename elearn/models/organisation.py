@@ -108,6 +108,9 @@ class Membership(db.Model):
         # Covers "the active members of an organisation" (with their team and person),
         # which members' progress and the coverage reports read for every member.
         Index("ix_membership_organisation_active", "organisation_id", "left_at", "team", "user_id"),
+        # Covers "the current managers" (of every organisation at once), which CST's
+        # lists and the check for a second registration read.
+        Index("ix_membership_role_active", "role", "left_at", "organisation_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
