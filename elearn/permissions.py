@@ -105,6 +105,26 @@ def can_erase(user: User, person: User) -> bool:
     return bool(user.is_cst_admin) and not about_themself(user, person_id=person.id)
 
 
+def can_download_certificate(user: User, certificate) -> bool:
+    """The learner, CST, or a manager of an approved organisation the learner belongs to
+    now (a manager of a pending, declined or deactivated one manages nothing)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_cst_admin or user.id == certificate.user_id:
+        return True
+    shared = (
+        select(Membership.organisation_id)
+        .where(Membership.user_id == certificate.user_id, Membership.left_at.is_(None))
+        .scalar_subquery()
+    )
+    manages = db.session.scalar(
+        select(Membership.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(*_managing(user.id), Membership.organisation_id.in_(shared))
+    )
+    return manages is not None
+
+
 def requires(action: Action):
     """Route decorator for URLs with <int:organisation_id>: the view gets `organisation`."""
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 
 from elearn.certificates.codes import ALPHABET, display_code, new_code
 from elearn.dates import add_months
-from elearn.models import AuditEvent, Certificate, Completion, utcnow
+from elearn.models import AuditEvent, Certificate, Completion, Membership, utcnow
 from tests.conftest import Page
 from tests.test_journey import answer, open_quiz, read_modules
 
@@ -312,6 +312,31 @@ def test_who_may_download_a_certificate(app, browser, make, session, role, statu
     viewer.sign_in(people[role])
     response = viewer.client.get(f"/certificates/{certificate_code}.pdf")
     assert response.status_code == status
+
+
+@pytest.mark.parametrize("status", ["pending", "declined", "deactivated"])
+def test_a_manager_of_an_organisation_not_approved_cannot_download(
+    app, browser, make, session, status
+):
+    """A manager manages only while their organisation is approved: a learner who is
+    also a member of a pending, declined or deactivated organisation keeps their
+    certificate from its manager (this one was let through before)."""
+    from tests.conftest import Browser
+
+    org = make.organisation(status=status)
+    learner = make.user(org=make.organisation())
+    session.add(Membership(user_id=learner.id, organisation_id=org.id))
+    session.commit()
+    manager = make.user(org=org, role="manager")
+    browser.sign_in(learner)
+    complete_course(browser)
+    code = certificate_of(session, learner).code
+    viewer = Browser(app.test_client())
+    viewer.sign_in(manager)
+    assert viewer.client.get(f"/certificates/{code}.pdf").status_code == 404
+    org.status = "approved"
+    session.commit()
+    assert viewer.client.get(f"/certificates/{code}.pdf").status_code == 200
 
 
 def test_visitor_cannot_download_a_certificate(browser, make, session):

@@ -13,7 +13,7 @@ from elearn.courses.catalogue import Course
 from elearn.events import completion_recorded
 from elearn.extensions import db
 from elearn.links import site_url
-from elearn.models import Certificate, Completion, Membership, Role, User, utcnow
+from elearn.models import Certificate, Completion, User, utcnow
 
 
 class CertificateRefused(Exception):
@@ -78,28 +78,6 @@ def current_version(certificate: Certificate) -> Certificate:
         certificate = certificate.replaced_by
         seen.add(certificate.id)
     return certificate
-
-
-def can_download(user: User, certificate: Certificate) -> bool:
-    """The learner, a manager of an organisation they belong to now, or CST."""
-    if not user.is_authenticated:
-        return False
-    if user.is_cst_admin or user.id == certificate.user_id:
-        return True
-    shared = (
-        select(Membership.organisation_id)
-        .where(Membership.user_id == certificate.user_id, Membership.left_at.is_(None))
-        .scalar_subquery()
-    )
-    manages = db.session.scalar(
-        select(Membership.id).where(
-            Membership.user_id == user.id,
-            Membership.role == Role.MANAGER,
-            Membership.left_at.is_(None),
-            Membership.organisation_id.in_(shared),
-        )
-    )
-    return manages is not None
 
 
 def revoke_certificate(certificate: Certificate, reason: str) -> None:

@@ -35,7 +35,14 @@ from elearn.extensions import db, limiter
 from elearn.forms import choices
 from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
 from elearn.paging import page_number, paginate
-from elearn.permissions import Action, can_decide_external, can_revoke, cst_admin_required, requires
+from elearn.permissions import (
+    Action,
+    can_decide_external,
+    can_download_certificate,
+    can_revoke,
+    cst_admin_required,
+    requires,
+)
 from elearn.shared_pages import render_shared
 
 bp = Blueprint("certificates", __name__)
@@ -62,7 +69,7 @@ def file_response(data: bytes, mimetype: str):
 def downloadable(code: str) -> Certificate:
     """A certificate the signed-in person may download; anything else is 'not found'."""
     certificate = operations.find_certificate(code)
-    if certificate is None or not operations.can_download(current_user, certificate):
+    if certificate is None or not can_download_certificate(current_user, certificate):
         abort(404)
     return certificate
 
