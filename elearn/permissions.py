@@ -125,6 +125,21 @@ def can_download_certificate(user: User, certificate) -> bool:
     return manages is not None
 
 
+def can_reissue(user: User, certificate) -> bool:
+    """The learner (to print their name as it is now), or CST."""
+    return bool(user.is_cst_admin) or user.id == certificate.user_id
+
+
+def owned(model, object_id: int, organisation: Organisation):
+    """An object of this organisation named in the URL (a member, an invitation, a
+    required course), or 404: a manager reaches another organisation's objects through
+    none of their own organisation's pages."""
+    found = db.session.get(model, object_id)
+    if found is None or found.organisation_id != organisation.id:
+        abort(404)
+    return found
+
+
 def requires(action: Action):
     """Route decorator for URLs with <int:organisation_id>: the view gets `organisation`."""
 

@@ -39,6 +39,7 @@ from elearn.permissions import (
     Action,
     can_decide_external,
     can_download_certificate,
+    can_reissue,
     can_revoke,
     cst_admin_required,
     requires,
@@ -97,7 +98,7 @@ def download(code: str):
 @login_required
 def reissue(code: str):
     certificate = downloadable(code)
-    if not (current_user.is_cst_admin or current_user.id == certificate.user_id):
+    if not can_reissue(current_user, certificate):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)

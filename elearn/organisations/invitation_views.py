@@ -15,8 +15,8 @@ from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
 from elearn.organisations.notifications import send_in_background, send_waiting
-from elearn.organisations.views import bp, owned
-from elearn.permissions import Action, requires
+from elearn.organisations.views import bp
+from elearn.permissions import Action, owned, requires
 from elearn.security import keeps_input_on_csrf_failure
 
 INVITATIONS_SHOWN = 200

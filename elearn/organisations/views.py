@@ -40,17 +40,9 @@ from elearn.organisations.progress import (
 from elearn.organisations.setup import setup_steps
 from elearn.organisations.tokens import display_join_code
 from elearn.paging import page_number
-from elearn.permissions import Action, can, managed_organisations, requires
+from elearn.permissions import Action, can, managed_organisations, owned, requires
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
-
-
-def owned(model, object_id: int, organisation):
-    """An object of this organisation named in the URL, or 404."""
-    found = db.session.get(model, object_id)
-    if found is None or found.organisation_id != organisation.id:
-        abort(404)
-    return found
 
 
 def course_title(slug: str) -> str:
