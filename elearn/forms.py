@@ -45,6 +45,11 @@ class Form(ErrorSummary, FlaskForm):
         return bool(g.get("csrf_failed"))
 
 
+class ConfirmForm(Form):
+    """An empty form: a button that makes a CSRF-protected POST (sign out, approve,
+    remove a member...), for every package's confirmations."""
+
+
 class ProblemCount(str):
     """How many problems a field has, which `problems_as_errors` puts first: the field
     shows it; an error summary lists the problems, not the count (it is not one)."""

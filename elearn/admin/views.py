@@ -14,11 +14,11 @@ from elearn.admin.forms import (
     PeopleFilterForm,
 )
 from elearn.auth import personal_data
-from elearn.auth.forms import ConfirmForm
 from elearn.certificates.codes import display_code
 from elearn.courses.catalogue import current_catalogue
 from elearn.dates import london_today
 from elearn.extensions import db
+from elearn.forms import ConfirmForm
 from elearn.mail import send_mail_or_log
 from elearn.models import Organisation, OrganisationStatus, User, utcnow
 from elearn.organisations import registration

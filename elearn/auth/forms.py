@@ -98,10 +98,6 @@ class ChangePasswordForm(Form):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ConfirmForm(Form):
-    """An empty form: a button that makes a CSRF-protected POST (sign out, for example)."""
-
-
 class NameForm(Form):
     full_name = StringField(
         "Full name",

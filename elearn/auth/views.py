@@ -25,7 +25,6 @@ from elearn.auth.accounts import start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
     CodeForm,
-    ConfirmForm,
     NameForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -34,6 +33,7 @@ from elearn.auth.forms import (
 from elearn.auth.landing import landing_url
 from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter, login_manager
+from elearn.forms import ConfirmForm
 from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import User

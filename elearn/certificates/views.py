@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from elearn.auth.forms import ConfirmForm
 from elearn.certificates import archives, external, operations
 from elearn.certificates.codes import display_code, looks_like_code, normalise_code
 from elearn.certificates.forms import (
@@ -32,7 +31,7 @@ from elearn.certificates.forms import (
 from elearn.certificates.pdf import certificate_pdf
 from elearn.courses.catalogue import current_catalogue
 from elearn.extensions import db, limiter
-from elearn.forms import choices
+from elearn.forms import ConfirmForm, choices
 from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
 from elearn.paging import page_number, paginate
 from elearn.permissions import (

@@ -6,10 +6,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from elearn.auth.forms import ConfirmForm
 from elearn.extensions import db
 from elearn.filters import counted
-from elearn.forms import problems_as_errors
+from elearn.forms import ConfirmForm, problems_as_errors
 from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm

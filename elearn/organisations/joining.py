@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from elearn.auth import registration
 from elearn.auth.accounts import find_user, start_session
-from elearn.auth.forms import ConfirmForm
 from elearn.auth.landing import landing_url
 from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter
+from elearn.forms import ConfirmForm
 from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import Invitation, Organisation, User, normalise_email, utcnow

@@ -9,13 +9,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from elearn import audit
-from elearn.auth.forms import ConfirmForm
 from elearn.certificates.archives import count_current
 from elearn.courses.catalogue import current_catalogue
 from elearn.csv_export import csv_response
 from elearn.extensions import db
 from elearn.filters import counted
-from elearn.forms import choices
+from elearn.forms import ConfirmForm, choices
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
 from elearn.models.certificate import current_certificates
 from elearn.organisations import operations
