@@ -16,12 +16,10 @@ its groupings), so the dashboard reads the big tables a handful of times in all.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from flask import current_app
 from sqlalchemy import (
     Integer,
     String,
@@ -40,7 +38,6 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from elearn.database import reading
 from elearn.extensions import db
 from elearn.models import (
     WHOLE_ORGANISATION,
@@ -55,9 +52,6 @@ from elearn.models import (
 from elearn.reports.periods import Period
 
 REFRESHER_WINDOW = timedelta(days=30)
-# Statements run at once for one dashboard: on two cores more gain nothing (measured
-# with 3, 4 and 7), and each holds a connection of the pool while it runs.
-SIDE_BY_SIDE = 3
 TOTAL = ""  # the key of a figure over every course
 
 
@@ -113,34 +107,6 @@ class Figures:
 
     def __init__(self, query: ReportQuery) -> None:
         self.query = query
-
-    FAMILIES = (  # the longest first, so that the last to finish is a short one
-        "credited",
-        "coverage",
-        "period_counts",
-        "overdue",
-        "enrolment",
-        "monthly",
-        "status_now",
-    )
-
-    def prefetch(self) -> Figures:
-        """Run the independent statements side by side, each on a connection of its own.
-
-        The database does the work (SQLite releases the GIL while it runs a statement,
-        and WAL lets readers share the file), so on two cores the dashboard waits for
-        the slowest family rather than for their sum.
-        """
-        app = current_app._get_current_object()
-
-        def run(name: str):
-            with app.app_context(), reading():
-                return name, getattr(Figures(self.query), name)
-
-        with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
-            for name, value in pool.map(run, self.FAMILIES):
-                self.__dict__[name] = value  # what cached_property would have stored
-        return self
 
     # --- completions dated in the period and in the previous one -------------------------
 

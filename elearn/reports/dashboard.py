@@ -113,7 +113,7 @@ def _plain(value):
 
 
 def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashboard:
-    figures = coverage.Figures(query).prefetch()
+    figures = coverage.Figures(query)
     organisations = with_names(figures.by_organisation(), titles)
     return Dashboard(
         query=query,
