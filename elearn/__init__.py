@@ -34,8 +34,9 @@ def create_app(config: Config | None = None) -> Flask:
     _load_content(app)
     _register_blueprints(app)
 
-    from elearn import cli, request_log, security
+    from elearn import cli, request_log, security, tasks
 
+    tasks.init_app(app)
     request_log.init_app(app)
     security.init_app(app)
     cli.init_app(app)

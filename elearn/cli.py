@@ -1,4 +1,4 @@
-"""flask commands: content, reminders, invitations, reports, backup, retention, demo."""
+"""flask commands: content, reminders, invitations, reports, backup, retention, demo, tasks."""
 
 from __future__ import annotations
 
@@ -113,7 +113,8 @@ reminders_group = AppGroup("reminders", help="Reminder emails about training tha
 @reminders_group.command("send")
 def send_reminders_command():
     """Email learners whose training is due within 30 days or overdue (once per stage) and
-    managers a digest of overdue members (once a day). Safe to run daily from cron."""
+    managers a digest of overdue members (once a day). The consumer does this every day
+    (elearn/schedule.py); safe to run by hand at any time."""
     from elearn.certificates.reminders import send_reminders
     from elearn.models import utcnow
 
@@ -129,7 +130,8 @@ invitations_group = AppGroup("invitations", help="Invitations to join an organis
 @invitations_group.command("send")
 def send_invitations_command():
     """Email every invitation still waiting to be sent: a batch whose sending was cut short
-    by a restart or a mail server that was down. Safe to run at any time, or from cron."""
+    by a restart or a mail server that was down. The consumer does this every ten minutes
+    (elearn/schedule.py); safe to run by hand at any time."""
     from elearn.organisations.notifications import send_waiting
 
     outcome = send_waiting()
@@ -231,46 +233,51 @@ def retention_apply(dry_run: bool):
     """Erase the personal data of people who left every organisation more than
     ELEARN_RETENTION_MONTHS ago (their anonymous figures stay); clear the IP addresses of
     audit events over ELEARN_AUDIT_IP_DAYS old; delete lists of people to invite over
-    LISTS_KEPT_DAYS old and certificate zips over a day old."""
-    from datetime import timedelta
-
-    from elearn import audit
-    from elearn.auth.personal_data import (
-        LISTS_KEPT_DAYS,
-        erase_user,
-        forget_old_invitation_lists,
-        people_past_retention,
-    )
-    from elearn.certificates.archives import forget_old_archives
-    from elearn.database import checkpoint_wal
-    from elearn.extensions import db
+    LISTS_KEPT_DAYS old and certificate zips over a day old. The consumer does this
+    every night (elearn/schedule.py)."""
+    from elearn.auth.personal_data import LISTS_KEPT_DAYS
     from elearn.models import utcnow
+    from elearn.schedule import retention
 
-    now = utcnow()
     months = current_app.config["RETENTION_MONTHS"]
     days = current_app.config["AUDIT_IP_DAYS"]
-    people = people_past_retention(months, now)
-    who = f"{counted(len(people), 'person', 'people')} who left more than {months} months ago"
+    done = retention(utcnow(), dry_run)
+    who = f"{counted(done.people, 'person', 'people')} who left more than {months} months ago"
     if dry_run:
         click.echo(f"Would erase {who}. Nothing was changed.")
         return
-    for person in people:
-        erase_user(person, f"retention: left more than {months} months ago")
-    addresses = audit.forget_addresses(now - timedelta(days=days))
-    lists = forget_old_invitation_lists(now)
-    db.session.commit()
     click.echo(f"Erased {who}.")
     click.echo(
-        f"Cleared the IP address of {counted(addresses, 'audit event', 'audit events')} "
+        f"Cleared the IP address of {counted(done.addresses, 'audit event', 'audit events')} "
         f"over {days} days old."
     )
     click.echo(
-        f"Deleted {counted(lists, 'list', 'lists')} of people to invite over "
+        f"Deleted {counted(done.lists, 'list', 'lists')} of people to invite over "
         f"{LISTS_KEPT_DAYS} days old."
     )
-    forgotten = forget_old_archives()
-    click.echo(f"Deleted {forgotten} certificate zips over a day old.")
-    checkpoint_wal(db.engine)
+    click.echo(f"Deleted {done.zips} certificate zips over a day old.")
+
+
+tasks_group = AppGroup("tasks", help="The task consumer: queued and periodic work.")
+
+
+@tasks_group.command("consume")
+@click.option("--workers", default=2, show_default=True, help="Tasks run at once.")
+def consume(workers: int):
+    """Run queued tasks and the periodic ones (elearn/schedule.py) until stopped: Ctrl-C
+    or SIGINT lets the tasks under way finish, SIGTERM stops at once. Run one consumer per
+    deployment. On starting, it takes up what a stopped consumer left undone."""
+    import logging
+
+    from elearn import tasks
+
+    if current_app.config.get("TASKS_IMMEDIATE"):
+        raise click.ClickException("tasks run where they are queued here: nothing to consume")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    tasks.resume()
+    tasks.huey.create_consumer(workers=workers, periodic=True).run()
 
 
 def init_app(app: Flask) -> None:
@@ -282,3 +289,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_group)
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    app.cli.add_command(tasks_group)

@@ -111,6 +111,8 @@ class Config:
         self.MAIL_FROM = env.get("MAIL_FROM", "Community Safety e-learning <no-reply@localhost>")
         self.MAIL_DIR = INSTANCE_DIR / "mail"
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Where two deployments share one Redis, each names its own counters.
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "elearn")
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
         # If Redis is down, every limit goes on counting in each worker's memory (so with
@@ -136,6 +138,11 @@ class Config:
         # REPORT_STALE_SECONDS old while newer ones are worked out (elearn/reports/cache.py).
         self.REPORT_CACHE_SECONDS = int(env.get("ELEARN_REPORT_CACHE_SECONDS", "300"))
         self.REPORT_STALE_SECONDS = int(env.get("ELEARN_REPORT_STALE_SECONDS", "900"))
+        # The task queue (elearn/tasks.py): a SQLite file in instance/ unless set; Redis in
+        # production, where every instance and the consumer share it.
+        self.TASKS_URL = env.get("ELEARN_TASKS_URL") or f"sqlite:///{INSTANCE_DIR / 'tasks.db'}"
+        self.TASKS_NAME = env.get("ELEARN_TASKS_NAME", "elearn")
+        self.TASKS_IMMEDIATE = False
         self.REQUIRE_2FA_FOR_ADMINS = _flag("ELEARN_REQUIRE_2FA_FOR_ADMINS", False)
         self.RETENTION_MONTHS = int(env.get("ELEARN_RETENTION_MONTHS", "24"))
         # Audit events keep the IP address they came from this long (`retention apply`).
@@ -153,6 +160,11 @@ class Config:
             problems.append("SECRET_KEY must be set in production")
         if self.RATELIMIT_STORAGE_URI.startswith("memory://"):
             problems.append("RATELIMIT_STORAGE_URI must name shared storage (Redis) in production")
+        if not self.TASKS_URL.startswith(("redis://", "rediss://", "unix://")):
+            problems.append(
+                "ELEARN_TASKS_URL must name Redis in production: every instance queues work "
+                "there for the consumer"
+            )
         if not self.MAIL_SERVER:
             problems.append(
                 "MAIL_SERVER must be set in production: without it emails are written to files "
@@ -187,3 +199,5 @@ class TestConfig(Config):
         self.ELEARN_BASE_URL = "http://localhost"
         self.SERVER_NAME = "localhost"
         self.REPORT_CACHE_SECONDS = 0  # tests change data without audit events
+        self.TASKS_URL = f"sqlite:///{instance_dir / 'tasks.db'}"
+        self.TASKS_IMMEDIATE = True  # a task runs where it is queued (`task_queue` holds them)

@@ -91,8 +91,9 @@ def after_response(job: Callable[[], None]) -> None:
     A request that may email (a password reset, an account, a registration) answers in
     the same time and the same words whether or not an account exists: looking the
     address up, making a token and talking to the mail server all happen after the
-    answer. The job commits its own changes; a failure is logged. (A task queue will
-    take these jobs over; until then they run in the worker, never on a new thread.)"""
+    answer. The job commits its own changes; a failure is logged. These are not tasks
+    (elearn/tasks.py) on purpose: the address and name a stranger typed are never
+    written to the queue's storage, and the job is a single email."""
     app = current_app._get_current_object()
     g.emails_after_response = True  # counted by the per-address limits (elearn/security.py)
 

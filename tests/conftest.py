@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections import Counter
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from elearn import create_app
-from elearn.certificates.archives import wait_for_archives
+from elearn import create_app, tasks
 from elearn.config import TestConfig
 from elearn.courses.standing import update_standing
 from elearn.database import wants_immediate
@@ -89,6 +87,38 @@ def _push_request_context():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_the_suite_s_app(app):
+    """A test that creates an app of its own (a second worker, production settings) points
+    the task queue at it: after the test, tasks run at once in the suite's app again."""
+    yield
+    if tasks._app is not app or not tasks.huey.immediate:
+        tasks.init_app(app)
+
+
+class TaskQueue:
+    """Tasks held in the queue (Huey's, in memory) until the test runs them."""
+
+    def __len__(self) -> int:
+        return tasks.huey.pending_count()
+
+    def run(self) -> int:
+        """Run what is queued, as the consumer would: the number of tasks run."""
+        return tasks.run_queued()
+
+
+@pytest.fixture
+def task_queue():
+    """Tasks wait in the queue instead of running where they are queued (the suite's
+    default, TASKS_IMMEDIATE), so a test sees what a page shows meanwhile."""
+    tasks.huey._immediate = False
+    try:
+        yield TaskQueue()
+    finally:
+        tasks.huey.flush()
+        tasks.huey._immediate = True
+
+
 @pytest.fixture(scope="session")
 def engine(app):
     """The tests' own engine. On SQLite it keeps pysqlite's default transactions, where a
@@ -109,10 +139,6 @@ def session(app, engine):
     """A database session of the test's own, committed by the factories."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
-    for thread in threading.enumerate():  # large batches of invitations send in the background
-        if thread.name.startswith("invitations-"):
-            thread.join(timeout=120)
-    wait_for_archives()
     _wipe(engine)
     with app.app_context():
         limiter.reset()

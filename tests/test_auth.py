@@ -265,17 +265,19 @@ def test_a_reset_link_is_on_the_site_whatever_host_the_request_names(
 
 def test_production_refuses_settings_that_would_fail_quietly(monkeypatch):
     monkeypatch.setenv("ELEARN_ENV", "production")
-    for name in ("SECRET_KEY", "MAIL_SERVER", "RATELIMIT_STORAGE_URI", "ELEARN_BASE_URL"):
+    settings = ("SECRET_KEY", "MAIL_SERVER", "RATELIMIT_STORAGE_URI", "ELEARN_BASE_URL")
+    for name in (*settings, "ELEARN_TASKS_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError) as refused:
         Config().check()
-    for problem in ("SECRET_KEY", "RATELIMIT_STORAGE_URI", "MAIL_SERVER", "ELEARN_BASE_URL"):
+    for problem in (*settings, "ELEARN_TASKS_URL"):
         assert problem in str(refused.value)
 
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
     monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
     monkeypatch.setenv("ELEARN_BASE_URL", "https://elearn.example")
+    monkeypatch.setenv("ELEARN_TASKS_URL", "redis://127.0.0.1:6379/1")
     Config().check()
 
 

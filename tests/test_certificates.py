@@ -6,7 +6,6 @@ import ctypes
 import io
 import logging
 import re
-import threading
 import unicodedata
 import zipfile
 from collections import defaultdict
@@ -18,7 +17,7 @@ import pypdfium2
 import pypdfium2.raw
 import pytest
 import zxingcpp
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from elearn.certificates.codes import ALPHABET, display_code, new_code
 from elearn.dates import add_months
@@ -463,11 +462,10 @@ def certified_members(make, org, count: int) -> None:
         make.certificate(make.completion(member), new_code())
 
 
-def test_a_large_organisation_s_zip_is_prepared_in_the_background(
-    app, browser, other_browser, make, session, monkeypatch
+def test_a_large_organisation_s_zip_is_prepared_by_a_task(
+    app, browser, other_browser, make, session, monkeypatch, task_queue
 ):
     from elearn.certificates import archives
-    from elearn.certificates.archives import wait_for_archives
     from elearn.models import CertificateArchive, CertificateArchiveChunk
 
     monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 2)
@@ -485,22 +483,15 @@ def test_a_large_organisation_s_zip_is_prepared_in_the_background(
     assert "Your members hold 3 current certificates" in page.text()
     assert not page.soup.find("a", string=re.compile("Download the zip"))
 
-    released, make_zip = threading.Event(), archives.write_zip
-
-    def held(archive_file, certificates):  # the background work waits for the test
-        assert released.wait(30), "held too long"
-        make_zip(archive_file, certificates)
-
-    monkeypatch.setattr(archives, "write_zip", held)
     browser.post(archive_page)
     assert "Your zip is being prepared" in browser.get(archive_page).text()
-    browser.post(archive_page)  # asked again while the first is under way: nothing new
+    browser.post(archive_page)  # asked again while the first is queued: nothing new
     page = browser.get(archive_page)
     assert "already being prepared" in page.text()
     assert "Preparing your zip: 0 of 3 certificates so far" in page.text()
     assert not page.soup.find("button", string=re.compile("Prepare"))
-    released.set()
-    wait_for_archives()
+    assert len(task_queue) == 1
+    assert task_queue.run() == 1
     assert session.scalar(select(func.count()).select_from(CertificateArchive)) == 1
     page = browser.get(archive_page)
     assert "Your zip is ready" in page.text()
@@ -525,112 +516,72 @@ def test_a_large_organisation_s_zip_is_prepared_in_the_background(
     assert other_browser.client.get(link["href"]).status_code == 403
 
 
-def test_an_archive_whose_worker_stopped_can_be_asked_for_again(
+def test_a_zip_a_stopped_consumer_left_unfinished_is_prepared_when_one_starts(
     app, browser, make, session, monkeypatch
 ):
-    from elearn.certificates.archives import wait_for_archives
+    from elearn import tasks
     from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
 
     monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
     org = make.organisation()
-    certified_members(make, org, 1)
+    certified_members(make, org, 2)
     manager = make.user(org=org, role="manager")
-    stopped = CertificateArchive(
-        organisation_id=org.id,
-        requested_by_id=manager.id,
-        certificates=1,
-        working_until=utcnow() - timedelta(minutes=1),
+    unfinished = CertificateArchive(
+        organisation_id=org.id, requested_by_id=manager.id, certificates=2, done=1
     )
-    session.add(stopped)
+    session.add(unfinished)
     session.flush()
-    session.add(CertificateArchiveChunk(archive_id=stopped.id, number=0, data=b"half a zip"))
+    session.add(CertificateArchiveChunk(archive_id=unfinished.id, number=0, data=b"half a zip"))
     session.commit()
     browser.sign_in(manager)
     archive_page = f"/organisations/{org.id}/certificates/archive"
-    page = browser.get(archive_page)
-    assert "could not be finished" in page.text()
-    unfinished = f"{archive_page}/{stopped.id}.zip"
-    assert browser.client.get(unfinished).status_code == 302, "not ready: back to the page"
-
+    assert "Preparing your zip: 1 of 2" in browser.get(archive_page).text()
+    assert browser.client.get(f"{archive_page}/{unfinished.id}.zip").status_code == 302
     browser.post(archive_page)
-    wait_for_archives()
+    assert "already being prepared" in browser.get(archive_page).text()
+
+    with app.app_context():
+        tasks.resume()  # what a consumer does when it starts
     session.expire_all()
-    assert session.get(CertificateArchive, stopped.id).status == ArchiveStatus.FAILED
-    left = select(func.count()).where(CertificateArchiveChunk.archive_id == stopped.id)
-    assert session.scalar(left) == 0, "what the stopped worker had kept is deleted"
-    assert "Your zip is ready" in browser.get(archive_page).text()
+    assert session.get(CertificateArchive, unfinished.id).status == ArchiveStatus.READY
+    assert session.scalar(select(func.count()).select_from(CertificateArchive)) == 1
+    download = browser.client.get(f"{archive_page}/{unfinished.id}.zip")
+    assert len(zipfile.ZipFile(io.BytesIO(download.get_data())).namelist()) == 2
 
 
-def test_a_zip_waiting_its_turn_stays_current_and_a_superseded_one_keeps_nothing(
-    app, browser, other_browser, make, session, monkeypatch
-):
-    """One thread per worker prepares zips in turn: one waiting behind a long one has its
-    claim renewed meanwhile, and one given up for stopped (the manager asked again) is
-    never marked ready and keeps nothing, even if its worker was only slow."""
+def test_one_archive_is_prepared_by_one_task_at_a_time(app, make, session, monkeypatch):
+    """A copy of the task queued twice (a consumer started again while the first waited)
+    leaves one preparing alone, and one prepared alone."""
+    from elearn import tasks
     from elearn.certificates import archives
     from elearn.models import ArchiveStatus, CertificateArchive, CertificateArchiveChunk
 
-    monkeypatch.setitem(app.config, "CERTIFICATE_ZIP_DIRECT_LIMIT", 0)
-    monkeypatch.setattr(archives, "BATCH", 1)
-    first_org, second_org = make.organisation(), make.organisation()
-    certified_members(make, first_org, 3)
-    certified_members(make, second_org, 1)
-    gates = [threading.Event() for _ in range(3)]  # the first org's three batches
-    entered = [threading.Event() for _ in range(3)]
-    calls, make_zip = iter(range(3)), archives.write_zip
-
-    def held(archive_file, certificates):
-        number = next(calls, None)
-        if number is not None:
-            entered[number].set()
-            assert gates[number].wait(30), "held too long"
-        make_zip(archive_file, certificates)
-
-    monkeypatch.setattr(archives, "write_zip", held)
-    browser.sign_in(make.user(org=first_org, role="manager"))
-    other_browser.sign_in(make.user(org=second_org, role="manager"))
-    first_page = f"/organisations/{first_org.id}/certificates/archive"
-    second_page = f"/organisations/{second_org.id}/certificates/archive"
-    browser.post(first_page)
-    assert entered[0].wait(30)
-    other_browser.post(second_page)  # waits behind the first in this worker
-    waiting = session.scalar(
-        select(CertificateArchive).where(CertificateArchive.organisation_id == second_org.id)
+    org = make.organisation()
+    certified_members(make, org, 1)
+    archive = CertificateArchive(
+        organisation_id=org.id, requested_by_id=make.user(org=org, role="manager").id
     )
-    long_ago = utcnow() - timedelta(minutes=1)
-    session.execute(  # as if the first had taken longer than a claim lasts
-        update(CertificateArchive).values(working_until=long_ago)
-    )
+    session.add(archive)
     session.commit()
-    assert "could not be finished" in other_browser.get(second_page).text()
-    gates[0].set()  # the first records its first batch, renewing the waiting one's claim
-    assert entered[1].wait(30)
-    page = other_browser.get(second_page).text()
-    assert "Preparing your zip: 0 of 1 certificates so far" in page
-
-    # The first's claim lapses while its second batch is slow; its manager asks again.
-    session.execute(
-        update(CertificateArchive)
-        .where(CertificateArchive.organisation_id == first_org.id)
-        .values(working_until=long_ago)
-    )
-    session.commit()
-    browser.post(first_page)
-    gates[1].set()
-    gates[2].set()
-    archives.wait_for_archives()
+    chunks = select(func.count()).select_from(CertificateArchiveChunk)
+    with app.app_context(), tasks.huey.lock_task(archives._lock_name(archive.id)):
+        archives.prepare_archive(archive.id)  # another task holds it
     session.expire_all()
-    superseded, again = session.scalars(
-        select(CertificateArchive)
-        .where(CertificateArchive.organisation_id == first_org.id)
-        .order_by(CertificateArchive.id)
-    ).all()
-    assert superseded.status == ArchiveStatus.FAILED and superseded.done == 1
-    kept = select(func.count()).where(CertificateArchiveChunk.archive_id == superseded.id)
-    assert session.scalar(kept) == 0
-    assert again.status == ArchiveStatus.READY and again.done == 3
-    assert session.get(CertificateArchive, waiting.id).status == ArchiveStatus.READY
-    assert "Your zip is ready" in browser.get(first_page).text()
+    assert session.get(CertificateArchive, archive.id).status == ArchiveStatus.PREPARING
+    assert session.scalar(chunks) == 0
+
+    with app.app_context():
+        archives.prepare_archive(archive.id)
+    session.expire_all()
+    ready = session.get(CertificateArchive, archive.id)
+    assert ready.status == ArchiveStatus.READY and ready.done == 1
+    kept = session.scalar(chunks)
+    finished = ready.finished_at
+    with app.app_context():
+        archives.prepare_archive(archive.id)  # a copy queued earlier: nothing to do
+    session.expire_all()
+    assert session.get(CertificateArchive, archive.id).finished_at == finished
+    assert session.scalar(chunks) == kept
 
 
 def test_a_preparation_that_fails_is_reported_and_keeps_nothing(
@@ -664,7 +615,6 @@ def test_a_preparation_that_fails_is_reported_and_keeps_nothing(
 
     monkeypatch.setattr(archives, "_keep", failing_keep)
     browser.post(f"/organisations/{org.id}/certificates/archive")
-    archives.wait_for_archives()
     archive = session.scalar(select(CertificateArchive))
     assert archive.status == ArchiveStatus.FAILED
     assert kept_when_it_failed and kept_when_it_failed[0] >= 8

@@ -71,6 +71,50 @@ def test_make_run_serves_the_demo_and_its_links_on_the_port_asked(development):
         assert "FLASK_RUN_PORT=5001" in line, line
 
 
+def test_make_run_serves_with_a_task_consumer_and_ctrl_c_stops_both(development, tmp_path):
+    """The one command: the demo served, a consumer beside it, both gone after Ctrl-C."""
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    development.setenv("ELEARN_INSTANCE_DIR", str(tmp_path))
+    for name in ("DATABASE_URL", "ELEARN_TASKS_URL", "MAIL_SERVER"):  # the embedded set-up
+        development.delenv(name, raising=False)
+    log = tmp_path / "make-run.log"
+    make = subprocess.Popen(  # noqa: S603
+        ["make", "--no-print-directory", "run", f"PORT={port}"],  # noqa: S607
+        cwd=PROJECT_DIR,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while status != 200 and time.monotonic() < deadline:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/").status
+            except OSError:
+                time.sleep(0.5)
+        while "Huey consumer started" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status == 200 and "Huey consumer started" in log.read_text(), log.read_text()
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C: the terminal signals the whole group
+        make.wait(30)
+        time.sleep(0.5)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(make.pid, 0)  # no process of the group is left
+        assert "Consumer exiting" in log.read_text()
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+
+
 def test_an_address_set_wins_and_production_still_needs_https(development):
     development.setenv("FLASK_RUN_PORT", "5001")
     development.setenv("ELEARN_BASE_URL", "https://elearn.example/")
@@ -214,6 +258,7 @@ def test_the_mail_viewer_does_not_exist_in_production(monkeypatch, tmp_path):
         "SECRET_KEY": "x" * 48,
         "MAIL_SERVER": "smtp.example.org",
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "ELEARN_TASKS_URL": "redis://127.0.0.1:6379/15",
         "ELEARN_BASE_URL": "https://elearn.example",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.db'}",
         "ELEARN_CONTENT_DIR": str(FIXTURES / "content"),

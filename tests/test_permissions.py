@@ -6,7 +6,7 @@ app's own rules, and a route without the permission decorator fails the last tes
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -72,7 +72,6 @@ class World:
             archive = CertificateArchive(
                 organisation_id=org.id,
                 requested_by_id=manager.id,
-                working_until=utcnow() + timedelta(minutes=5),
             )
             session.add_all([invitation, assignment, batch, domain, record, archive])
             session.commit()

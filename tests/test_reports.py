@@ -154,29 +154,21 @@ def test_cli_report_matches_the_web_export(app, browser, make, tmp_path, populat
 @pytest.fixture
 def kept_figures(app, monkeypatch):
     """Figures kept as in production (current for 5 minutes, shown up to 15 minutes old),
-    with a count of how often they are worked out, and `held`: while it is clear, work in
-    the background waits (so a test sees what a view shows before it is done)."""
-    import threading
-
+    with a count of how often they are worked out (`worked_out`)."""
     from elearn.reports import cache, dashboard
 
-    compute, worked_out, held = dashboard.compute, [], threading.Event()
-    held.set()
+    compute, worked_out = dashboard.compute, []
 
     def counted(*args):
-        if threading.current_thread().name.startswith("report-figures"):
-            assert held.wait(30), "background work held too long"
         worked_out.append(args[0].period)
         return compute(*args)
 
     monkeypatch.setattr(dashboard, "compute", counted)
     app.config.update(REPORT_CACHE_SECONDS=300, REPORT_STALE_SECONDS=900)
-    cache.worked_out, cache.held = worked_out, held
+    cache.worked_out = worked_out
     yield cache
-    held.set()
     app.config.update(REPORT_CACHE_SECONDS=0)
-    cache.stop()
-    del cache.worked_out, cache.held
+    del cache.worked_out
 
 
 def people_trained(page) -> int:
@@ -206,15 +198,15 @@ def test_kept_figures_are_current_only_while_nothing_changes(app, make, session,
 
 
 def test_dashboard_shows_older_figures_while_newer_are_worked_out(
-    browser, make, session, kept_figures
+    browser, make, session, kept_figures, task_queue
 ):
     browser.sign_in(make.user(admin=True))
     page = browser.get("/reports")
     assert people_trained(page) == 0
     assert page.soup.select_one("#figures-time").get_text(strip=True).startswith("Figures as of")
+    assert len(task_queue) == 0, "worked out in the request: none were kept"
 
     make.completion(make.user())
-    kept_figures.held.clear()
     page = browser.get("/reports")
     assert people_trained(page) == 0, "the kept figures, at once"
     notice = page.soup.select_one("#figures-time").get_text(" ", strip=True)
@@ -224,17 +216,18 @@ def test_dashboard_shows_older_figures_while_newer_are_worked_out(
     assert "Newer ones are being worked out now" in sector.text()
     assert "Newer ones" in browser.get("/reports").text()
 
-    kept_figures.held.set()
-    kept_figures.wait_for_refreshes()
+    assert task_queue.run() == 3, "a renewal queued by each view"
     assert len(kept_figures.worked_out) == 2, "worked out again once, not once a view"
     page = browser.get("/reports")
     assert people_trained(page) == 1
     assert "Newer ones" not in page.text()
+    assert len(task_queue) == 0
 
     # A download never shows older figures: it waits for current ones.
     make.completion(make.user())
     rows = csv_rows(browser.client.get("/reports/courses.csv"))
     assert int(rows[1][rows[0].index("People trained in the period")]) == 2
+    assert len(task_queue) == 0
 
 
 def test_figures_too_old_to_show_are_worked_out_first(
@@ -252,16 +245,19 @@ def test_figures_too_old_to_show_are_worked_out_first(
     assert "Newer ones" not in page.text()
 
 
-def test_every_worker_shares_the_kept_figures(app, browser, make, session, kept_figures):
+def test_every_worker_shares_the_kept_figures(
+    app, browser, make, session, kept_figures, task_queue
+):
     import os
     from pathlib import Path
 
-    from elearn import create_app
+    from elearn import create_app, tasks
     from elearn.config import TestConfig
 
     config = TestConfig(Path(app.instance_path), os.environ.get("DATABASE_URL"))
     config.ELEARN_CONTENT_DIR = app.config["ELEARN_CONTENT_DIR"]
     other_worker = create_app(config)  # a second worker: the same database, nothing shared
+    tasks.huey._immediate = False  # creating an app set the queue up afresh: hold tasks again
     other_worker.config.update(REPORT_CACHE_SECONDS=300, REPORT_STALE_SECONDS=900)
     admin = make.user(admin=True)
     browser.sign_in(admin)
@@ -273,48 +269,54 @@ def test_every_worker_shares_the_kept_figures(app, browser, make, session, kept_
     assert len(kept_figures.worked_out) == 1, "the other worker found them kept"
 
     make.completion(make.user())
-    kept_figures.held.clear()
-    browser.get("/reports")  # this worker claims the renewal and works it out meanwhile
-    assert "Newer ones" in elsewhere.get("/reports").text()
-    kept_figures.held.set()
-    kept_figures.wait_for_refreshes()
-    assert len(kept_figures.worked_out) == 2, "renewed once, by the worker that claimed it"
+    browser.get("/reports")  # this worker queues the renewal
+    assert "Newer ones" in elsewhere.get("/reports").text()  # and so does the other
+    assert task_queue.run() == 2
+    assert len(kept_figures.worked_out) == 2, "renewed once, whichever worker queued it"
     assert people_trained(elsewhere.get("/reports")) == 1
 
 
-def test_a_worker_keeps_the_default_view_current(app, browser, make, session, kept_figures):
-    import threading
-
-    from elearn.reports import dashboard
+def test_the_consumer_keeps_the_default_view_current(app, browser, make, session, kept_figures):
+    from elearn.schedule import keep_dashboard_current
 
     browser.sign_in(make.user(admin=True))
-    browser.get("/reports")  # any view starts keeping the default one warm
-    warmers = [t for t in threading.enumerate() if t.name == "report-warmer"]
-    assert len(warmers) == 1 and warmers[0].is_alive()
-
+    browser.get("/reports")
     make.completion(make.user())
-    kept_figures.warm(app, dashboard.default_view)  # what the warmer does every 5 minutes
+    with app.app_context():
+        keep_dashboard_current()  # what the consumer does every minute
     assert len(kept_figures.worked_out) == 2
     page = browser.get("/reports")
     assert people_trained(page) == 1 and "Newer ones" not in page.text()
-    assert len(kept_figures.worked_out) == 2, "worked out by the warmer, not in the request"
-    kept_figures.warm(app, dashboard.default_view)
+    assert len(kept_figures.worked_out) == 2, "worked out by the consumer, not in the request"
+    with app.app_context():
+        keep_dashboard_current()
     assert len(kept_figures.worked_out) == 2, "current figures are left alone"
 
-    kept_figures.stop()
-    assert not warmers[0].is_alive()
 
-
-def test_the_warmer_works_out_figures_none_were_kept_for(app, browser, make, kept_figures):
-    from elearn.reports import dashboard
+def test_the_consumer_works_out_figures_none_were_kept_for(app, browser, make, kept_figures):
+    from elearn.schedule import keep_dashboard_current
 
     make.completion(make.user())
-    kept_figures.warm(app, dashboard.default_view)  # nothing kept yet: worked out and kept
+    with app.app_context():
+        keep_dashboard_current()  # nothing kept yet: worked out and kept
     assert len(kept_figures.worked_out) == 1
     browser.sign_in(make.user(admin=True))
     page = browser.get("/reports")
     assert people_trained(page) == 1 and "Newer ones" not in page.text()
-    assert len(kept_figures.worked_out) == 1, "the view showed the figures the warmer kept"
+    assert len(kept_figures.worked_out) == 1, "the view showed the figures the consumer kept"
+
+
+def test_figures_being_worked_out_by_one_task_are_left_to_it(app, make, kept_figures):
+    from elearn import tasks
+    from elearn.reports import dashboard
+
+    make.completion(make.user())
+    with app.app_context():
+        kept = dashboard.default_view()
+        with tasks.huey.lock_task("report-figures"):
+            assert not kept_figures.refresh(kept), "another task holds the view"
+        assert kept_figures.refresh(kept)
+    assert len(kept_figures.worked_out) == 1
 
 
 def test_older_work_never_replaces_newer_figures(app, session, kept_figures):
@@ -330,10 +332,11 @@ def test_older_work_never_replaces_newer_figures(app, session, kept_figures):
     assert session.get(ReportFigures, "view").figures == "newest"
 
 
-def test_figures_worked_out_in_the_background_leave_writers_free(
-    app, browser, make, session, kept_figures, monkeypatch, engine
+def test_figures_worked_out_by_the_consumer_leave_writers_free(
+    app, browser, make, session, kept_figures, monkeypatch, engine, task_queue
 ):
     from elearn.reports import dashboard
+    from elearn.schedule import keep_dashboard_current
 
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's single write lock")
@@ -349,9 +352,10 @@ def test_figures_worked_out_in_the_background_leave_writers_free(
     monkeypatch.setattr(dashboard, "compute", compute)
     make.completion(make.user())
     browser.get("/reports")
-    kept_figures.wait_for_refreshes()
+    assert task_queue.run() == 1
     make.completion(make.user())
-    kept_figures.warm(app, dashboard.default_view)  # the warmer's work, likewise
+    with app.app_context():
+        keep_dashboard_current.call_local()  # the periodic task's work, likewise
     assert seen == ["free"] * 2
 
 

@@ -1,15 +1,19 @@
-"""An organisation's certificates as one zip, prepared in the background when there are many.
+"""An organisation's certificates as one zip, prepared by the task consumer when there are many.
 
 A zip of a few hundred certificates is made while the manager waits (about 6 ms a
 certificate); each file in it is named by the person and the course (`entry_name`). The
 City's largest employers have five thousand members and more than ten thousand current
 certificates: made in one request, that zip took 96 s and 620 MB, past
 any worker's time limit. Above CERTIFICATE_ZIP_DIRECT_LIMIT certificates the manager asks
-for the zip to be prepared: one background thread per worker writes it to a temporary
-file, a batch of certificates at a time (so memory stays flat), recording how far it has
-got, then keeps it in the database in chunks of a megabyte, since elearn keeps no state
-outside the database and any worker on any machine may be asked for it. The manager
-downloads it when it is ready, streamed a chunk at a time. A zip is kept for a day.
+for the zip to be prepared: a task (elearn/tasks.py) writes it to a temporary file, a
+batch of certificates at a time (so memory stays flat), recording how far it has got,
+then keeps it in the database in chunks of a megabyte, since elearn keeps no state
+outside the database and any instance may be asked for it. The manager downloads it when
+it is ready, streamed a chunk at a time. A zip is kept for a day.
+
+A consumer stopped while it prepares a zip (a deploy, a machine restarted) leaves it
+"preparing": when a consumer starts again it prepares it afresh (`resume_archives`). One
+archive is prepared by one task at a time (a Huey lock on its id).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-import threading
 import unicodedata
 import zipfile
 from collections.abc import Container, Iterator
@@ -26,10 +29,10 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
+from huey.exceptions import TaskLockedException
 from sqlalchemy import Select, delete, func, select, update
 from werkzeug.http import dump_options_header
 
-from elearn.background import Queue
 from elearn.certificates.codes import display_code
 from elearn.certificates.operations import verify_url
 from elearn.certificates.pdf import certificate_pdf
@@ -46,6 +49,7 @@ from elearn.models import (
     User,
     utcnow,
 )
+from elearn.tasks import huey, on_resume, task
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +57,12 @@ DIRECT_LIMIT = 500  # certificates a zip made while the manager waits may hold (
 KEPT_FOR = timedelta(days=1)  # offered for download this long
 # then deleted once this much older, so that a download begun just in time is not cut off
 DELETED_AFTER = KEPT_FOR + timedelta(hours=1)
-# How long a worker's claim on an archive lasts without news: it is renewed with every
-# batch, so one that lapses means the worker preparing it has stopped.
-WORKING_FOR = timedelta(minutes=2)
 BATCH = 200
 CHUNK = 1 << 20  # bytes of the zip in each row of certificate_archive_chunk
 
-_background = Queue("certificate-archive")
-_queued: set[int] = set()  # archives this worker will prepare once the one before is done
-_lock = threading.Lock()
-
 
 class Superseded(Exception):
-    """The archive is no longer this worker's to prepare: it was marked failed (its claim
-    lapsed and the manager asked again) or deleted."""
+    """The archive is no longer being prepared: it was deleted (kept a day, then forgotten)."""
 
 
 def current_certificates(organisation_id: int, *columns) -> Select:
@@ -197,10 +193,9 @@ def find(organisation_id: int, archive_id: int) -> CertificateArchive | None:
 
 
 def request_archive(organisation: Organisation, user: User) -> tuple[int, bool]:
-    """Start preparing the organisation's zip unless one is already being prepared: its
-    id, and whether it was started now. Leaves no transaction open (on SQLite the
-    caller would otherwise hold the write lock the preparation needs)."""
-    now = utcnow()
+    """Queue the organisation's zip unless one is already being prepared: its id, and
+    whether it was asked for now. Leaves no transaction open (on SQLite the caller would
+    otherwise hold the write lock the preparation needs)."""
     with writing():
         # Two managers asking at once: the second waits here, then finds the first's.
         # (FOR NO KEY UPDATE: new members and invitations of the organisation go on.)
@@ -211,72 +206,83 @@ def request_archive(organisation: Organisation, user: User) -> tuple[int, bool]:
         )
         under_way = latest(organisation.id)
         if under_way is not None and under_way.status == ArchiveStatus.PREPARING:
-            if not under_way.stopped(now):
-                archive_id = under_way.id
-                db.session.commit()
-                return archive_id, False
-            under_way.status = ArchiveStatus.FAILED
-            db.session.execute(_chunks_of(under_way.id))
+            archive_id = under_way.id
+            db.session.commit()
+            return archive_id, False
         archive = CertificateArchive(
             organisation_id=organisation.id,
             requested_by_id=user.id,
-            requested_at=now,
+            requested_at=utcnow(),
             certificates=count_current(organisation.id),
-            working_until=now + WORKING_FOR,
         )
         db.session.add(archive)
         db.session.flush()
         archive_id = archive.id
         db.session.commit()
     forget_old_archives()
-    _prepare_in_background(archive_id)
+    prepare_archive(archive_id)
     return archive_id, True
 
 
-def _prepare_in_background(archive_id: int) -> None:
-    def run() -> None:
-        with _lock:
-            _queued.discard(archive_id)
-        prepare(archive_id)
+def _lock_name(archive_id: int) -> str:
+    return f"certificate-archive-{archive_id}"
 
-    with _lock:
-        _queued.add(archive_id)
-    # Not even marked failed if this is logged: the page will say it stopped.
-    _background.submit(run, f"Certificate archive {archive_id}: its failure was not recorded")
+
+@task()
+def prepare_archive(archive_id: int) -> None:
+    """The task: prepare the archive, unless another task is preparing it now."""
+    try:
+        with huey.lock_task(_lock_name(archive_id)):
+            prepare(archive_id)
+    except TaskLockedException:
+        log.info("Certificate archive %s is being prepared by another task", archive_id)
+
+
+@on_resume
+def resume_archives() -> None:
+    """Queue again every archive not yet prepared: when a consumer starts none is being
+    prepared, and one a stopped consumer had begun, or had taken from the queue, would
+    otherwise wait for ever (a copy still queued finds it prepared, and does nothing)."""
+    unfinished = db.session.scalars(
+        select(CertificateArchive.id).where(
+            CertificateArchive.status == ArchiveStatus.PREPARING,
+            CertificateArchive.requested_at > utcnow() - KEPT_FOR,
+        )
+    ).all()
+    db.session.commit()
+    if unfinished:
+        huey.flush_locks(*(_lock_name(archive_id) for archive_id in unfinished))
+        log.info("Queued again %d certificate archives not yet prepared", len(unfinished))
+    for archive_id in unfinished:
+        prepare_archive(archive_id)
 
 
 def prepare(archive_id: int) -> None:
     """Write the archive's zip, a batch at a time, keep it, then mark it ready (or failed).
-    One that is no longer being prepared (superseded while it waited) is left alone."""
-    try:
-        _record(archive_id)  # the claim, renewed: it may have waited behind another
-    except Superseded:
-        log.info("Certificate archive %s was superseded before it started", archive_id)
-        return
+    What an earlier, stopped attempt kept of it is deleted first."""
     with reading():
         archive = db.session.get(CertificateArchive, archive_id)
+        if archive is None or archive.status != ArchiveStatus.PREPARING:
+            db.session.commit()
+            return  # prepared by an earlier copy of the task, or forgotten
         ids = db.session.scalars(
             current_certificates(archive.organisation_id).with_only_columns(Certificate.id)
         ).all()
         db.session.commit()  # no connection held while the PDFs are made
+    _discard(archive_id)
     try:
+        _record(archive_id, done=0, certificates=len(ids))
         with tempfile.TemporaryFile() as made:
             with zipfile.ZipFile(made, "w", zipfile.ZIP_DEFLATED) as archive_file:
                 for done, batch in _batches(ids):
                     write_zip(archive_file, batch)
-                    _record(archive_id, done=done, certificates=len(ids))
+                    _record(archive_id, done=done)
             size = made.tell()
             made.seek(0)
             _keep(archive_id, made)
-        _record(
-            archive_id,
-            status=ArchiveStatus.READY,
-            working_until=None,
-            finished_at=utcnow(),
-            size=size,
-        )
+        _record(archive_id, status=ArchiveStatus.READY, finished_at=utcnow(), size=size)
     except Superseded:
-        log.info("Certificate archive %s was superseded while it was prepared", archive_id)
+        log.info("Certificate archive %s was forgotten while it was prepared", archive_id)
         db.session.rollback()
         _discard(archive_id)
     except Exception:
@@ -284,7 +290,7 @@ def prepare(archive_id: int) -> None:
         db.session.rollback()
         _discard(archive_id)
         with suppress(Superseded):
-            _record(archive_id, status=ArchiveStatus.FAILED, working_until=None)
+            _record(archive_id, status=ArchiveStatus.FAILED)
 
 
 def _keep(archive_id: int, made) -> None:
@@ -303,7 +309,6 @@ def _keep(archive_id: int, made) -> None:
             db.session.commit()
         if not data:
             return
-        _record(archive_id)  # still at work
 
 
 def _chunks_of(archive_id: int):
@@ -330,13 +335,7 @@ def _batches(ids: list[int]) -> Iterator[tuple[int, list[Certificate]]]:
 
 
 def _record(archive_id: int, **values) -> None:
-    """How far the archive has got, while it is still being prepared (else Superseded).
-    Each record renews the worker's claim, and the claims of the archives waiting behind
-    it in this worker, so that those do not look stopped while they wait."""
-    working_until = utcnow() + WORKING_FOR
-    values.setdefault("working_until", working_until)
-    with _lock:
-        waiting = sorted(_queued)
+    """How far the archive has got, while it is still being prepared (else Superseded)."""
     with writing():
         recorded = db.session.execute(
             update(CertificateArchive)
@@ -346,15 +345,6 @@ def _record(archive_id: int, **values) -> None:
             )
             .values(**values)
         ).rowcount
-        if waiting:
-            db.session.execute(
-                update(CertificateArchive)
-                .where(
-                    CertificateArchive.id.in_(waiting),
-                    CertificateArchive.status == ArchiveStatus.PREPARING,
-                )
-                .values(working_until=working_until)
-            )
         db.session.commit()
     if not recorded:
         raise Superseded(archive_id)
@@ -362,7 +352,7 @@ def _record(archive_id: int, **values) -> None:
 
 def forget_old_archives() -> int:
     """Delete archives (and their zips) no longer offered: they hold names. Run whenever a
-    zip is asked for, and nightly by `flask retention apply`."""
+    zip is asked for, and every hour by the consumer (elearn/schedule.py)."""
     old = select(CertificateArchive.id).where(
         CertificateArchive.requested_at <= utcnow() - DELETED_AFTER
     )
@@ -375,11 +365,6 @@ def forget_old_archives() -> int:
         ).rowcount
         db.session.commit()
     return forgotten
-
-
-def wait_for_archives(timeout: float = 120) -> None:
-    """Wait for this worker's archives under way (the tests and the benchmark)."""
-    _background.wait(timeout)
 
 
 def expires_at(archive: CertificateArchive) -> datetime:

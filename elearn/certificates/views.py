@@ -180,7 +180,7 @@ def verify_code(code: str):
 @requires(Action.VIEW_ORGANISATION)
 def organisation_zip(organisation):
     """Every current certificate of the organisation's active members: made now if there
-    are a few hundred, otherwise prepared in the background (archives.py). With none,
+    are a few hundred, otherwise prepared by a task (archives.py). With none,
     the archive's page says so: an empty zip helps no one."""
     count = archives.count_current(organisation.id)
     if count == 0 or count > archives.direct_limit():
@@ -211,7 +211,6 @@ def organisation_archive(organisation):
         organisation=organisation,
         count=count,
         archive=archives.latest(organisation.id),
-        now=utcnow(),
         expires_at=archives.expires_at,
         form=form,
     )

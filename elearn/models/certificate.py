@@ -97,13 +97,11 @@ class ArchiveStatus(enum.StrEnum):
 
 
 class CertificateArchive(db.Model):
-    """A zip of an organisation's current certificates, prepared in the background: a
+    """A zip of an organisation's current certificates, prepared by a task: a
     large organisation's takes minutes and hundreds of megabytes, more than a request may.
 
     The zip itself is kept in the database in chunks of a megabyte, so that any worker on
-    any machine can send it (`elearn/certificates/archives.py`). `working_until` is moved
-    on as the zip grows; once it has lapsed while the archive is still being prepared,
-    the worker preparing it has stopped."""
+    any machine can send it (`elearn/certificates/archives.py`)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -112,15 +110,8 @@ class CertificateArchive(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=ArchiveStatus.PREPARING)
     certificates: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
-    working_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     size: Mapped[int | None] = mapped_column(BigInteger)  # bytes; a City employer's is 500 MB
-
-    def stopped(self, now: datetime) -> bool:
-        """Still being prepared, but by a worker that has stopped."""
-        return self.status == ArchiveStatus.PREPARING and (
-            self.working_until is None or self.working_until < now
-        )
 
 
 class CertificateArchiveChunk(db.Model):

@@ -13,11 +13,9 @@ from elearn.models.types import UTCDateTime
 
 class ReportFigures(db.Model):
     """One view's figures: `key` names the view (period, course, threshold, titles) and
-    `version` the data they were worked out from; `refreshing_until` is a worker's claim
-    on working them out again, which lapses if that worker dies."""
+    `version` the data they were worked out from."""
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[str] = mapped_column(String(200))
     worked_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     figures: Mapped[str] = mapped_column(Text)

@@ -13,7 +13,7 @@ from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
-from elearn.organisations.notifications import send_in_background, send_waiting
+from elearn.organisations.notifications import send_invitations, send_waiting
 from elearn.organisations.views import bp
 from elearn.permissions import Action, owned, requires
 from elearn.security import keeps_input_on_csrf_failure
@@ -140,7 +140,7 @@ def send_and_say(organisation, more: str = "") -> None:
     """Send the organisation's waiting invitations and tell the manager how it went."""
     waiting = operations.outbox(organisation.id, utcnow()).waiting
     if waiting > operations.SEND_NOW:
-        send_in_background(organisation.id)
+        send_invitations(organisation.id)
         flash(f"{waiting:,} invitations are being sent.{more}", "success")
         return
     outcome = send_waiting(organisation.id)

@@ -2,19 +2,18 @@
 
 Invitations go out through an outbox: a confirmed batch is committed waiting to be sent,
 and each invitation is claimed (given its link) and committed before its email goes. A
-sender stopped midway (a restart, a mail server down) leaves the rest waiting; they are
-sent from the invitations page or by `flask invitations send`, and no one gets two. The
-one invitation whose email was going out when a process was killed is marked sent
-without being sent (at most once, never twice); its manager can send it again.
+large batch is sent by a task (`send_invitations`). A sender stopped midway (a restart,
+a mail server down) leaves the rest waiting; the consumer sends them when it starts again
+and every ten minutes (elearn/schedule.py), as do the invitations page and `flask
+invitations send`, and no one gets two. The one invitation whose email was going out
+when a process was killed is marked sent without being sent (at most once, never twice);
+its manager can send it again.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
-
-from flask import current_app
 
 from elearn.database import writing
 from elearn.extensions import db
@@ -27,6 +26,7 @@ from elearn.organisations.operations import (
     unclaim,
     waiting_invitations,
 )
+from elearn.tasks import on_resume, task
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +111,14 @@ def send_waiting(organisation_id: int | None = None, only: int | None = None) ->
     return outcome
 
 
-def send_in_background(organisation_id: int) -> None:
-    """Send an organisation's waiting invitations after the response: a large batch would
-    keep the manager waiting. A worker stopped midway leaves the rest waiting."""
-    app = current_app._get_current_object()
+@task()
+def send_invitations(organisation_id: int | None = None) -> None:
+    """The task: send the invitations waiting (one organisation's, or everyone's). A large
+    batch would keep the manager waiting."""
+    send_waiting(organisation_id)
 
-    def send() -> None:
-        with app.app_context():
-            send_waiting(organisation_id)
 
-    threading.Thread(target=send, name=f"invitations-{organisation_id}", daemon=True).start()
+@on_resume
+def resume_invitations() -> None:
+    """Send what a stopped consumer left waiting."""
+    send_invitations()

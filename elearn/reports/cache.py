@@ -1,23 +1,24 @@
-"""Dashboard figures worked out once, shared by every worker, and renewed in the background.
+"""Dashboard figures worked out once, shared by every instance, and renewed by the consumer.
 
 Working out coverage at City scale reads every membership and completion: about half a
-second on two cores, and training is recorded every few minutes, so a CST admin would
+second of work or more, and training is recorded every few minutes, so a CST admin would
 wait for it on almost every view. Instead each view's figures are kept in the database
-(`report_figures`, as JSON), where every worker, and a worker started after a deploy,
-finds them:
+(`report_figures`, as JSON), where every instance, and one started after a deploy, finds
+them:
 
 - kept figures are *current* while none of the data they depend on has changed (the
   newest id of completions, memberships, assignments, organisations and audited actions)
   and they are younger than REPORT_CACHE_SECONDS (valid now and overdue move with the
   clock);
 - the dashboard may show figures that are not current, with the time they were worked
-  out, while they are younger than REPORT_STALE_SECONDS; the worker that first claims
-  the view works new ones out in a background thread meanwhile (one worker at a time: a
-  claim that lapses if that worker dies); older figures it waits for;
+  out, while they are younger than REPORT_STALE_SECONDS, and queues a task to work out
+  new ones (`Kept.renew`); the task holds a Huey lock while it works, and finds the
+  figures current if another has just renewed them, so however many views queue it, the
+  figures are worked out once; older figures the view waits for;
 - exports and the committee PDF always wait for current figures;
-- a worker that has shown the dashboard keeps its default view (the last twelve months,
-  every course) current from then on, so the first view after a quiet spell need not
-  wait either.
+- the consumer keeps the default view (the last twelve months, every course) current,
+  checking every minute (`refresh`, from elearn/schedule.py), so a view after a quiet
+  spell need not wait either.
 
 REPORT_CACHE_SECONDS = 0 turns all of this off: every view works its figures out.
 """
@@ -26,17 +27,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from flask import Flask, current_app
-from sqlalchemy import delete, func, or_, select, update
+from flask import current_app
+from huey.exceptions import TaskLockedException
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from elearn.background import Queue
 from elearn.database import reading, writing
 from elearn.extensions import db
 from elearn.models import (
@@ -48,14 +49,20 @@ from elearn.models import (
     ReportFigures,
     utcnow,
 )
+from elearn.tasks import huey
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
-CLAIM_FOR = timedelta(minutes=2)  # a claim to renew a view's figures lapses after this
+# Held while a task works figures out: one view's at a time, so a renewal queued by many
+# views runs once and the others find the figures current (a consumer that starts
+# releases it, if one was killed holding it).
+WORKING_OUT = huey.lock_task("report-figures")
 KEEP_FOR = timedelta(days=1)  # figures no view has renewed for this long are deleted
 
 
 class Kept:
-    """How to work out one view's figures and keep them as text."""
+    """How to work out one view's figures and keep them as text, and how to queue their
+    renewal (a task that calls `refresh` on the same view)."""
 
     def __init__(
         self,
@@ -63,17 +70,11 @@ class Kept:
         compute: Callable[[], T],
         encode: Callable[[T], str],
         decode: Callable[[str], T],
+        renew: Callable[[], object],
     ) -> None:
         self.name = hashlib.sha256(repr(key).encode()).hexdigest()
         self.compute, self.encode, self.decode = compute, encode, decode
-
-
-View = Callable[[], Kept]  # the default view, worked out afresh each time it is asked for
-
-_lock = threading.Lock()
-_background = Queue("report-figures")
-_warmer: threading.Thread | None = None
-_stopping = threading.Event()
+        self.renew = renew
 
 
 # Audited actions that change nothing the figures count: signing in happens all day, and
@@ -124,7 +125,7 @@ def current(kept: Kept):
 
 def served(kept: Kept) -> tuple[object, bool]:
     """Figures to show at once, and whether they are current. Kept figures that are not
-    are shown while new ones are worked out in the background, if they are young enough."""
+    are shown while new ones are worked out by a task, if they are young enough."""
     return _get(kept, stale_ok=True)
 
 
@@ -134,40 +135,28 @@ def _get(kept: Kept, stale_ok: bool) -> tuple[object, bool]:
     if not fresh_for:
         return kept.compute(), True
     version = data_version()
-    row = db.session.execute(
-        select(ReportFigures.version, ReportFigures.worked_out_at, ReportFigures.figures).where(
-            ReportFigures.key == kept.name
-        )
-    ).one_or_none()
+    row = _kept_row(kept)
     now = utcnow()
     if row is not None:
         age = (now - row.worked_out_at).total_seconds()
         if row.version == version and age < fresh_for:
             return kept.decode(row.figures), True
         if stale_ok and age < config.get("REPORT_STALE_SECONDS", fresh_for):
-            if _claim(kept.name, row.worked_out_at, now):
-                _renew_in_background(kept)
-            return kept.decode(row.figures), False
+            figures = kept.decode(row.figures)
+            db.session.commit()  # the request holds no transaction while the task runs
+            kept.renew()
+            return figures, False
     value = kept.compute()
     _store(kept.name, version, now, kept.encode(value))
     return value, True
 
 
-def _claim(name: str, seen: datetime, now: datetime) -> bool:
-    """Claim the renewal of the figures worked out at `seen`; False if another worker has
-    it, or has already renewed them."""
-    with writing():
-        claimed = db.session.execute(
-            update(ReportFigures)
-            .where(
-                ReportFigures.key == name,
-                ReportFigures.worked_out_at == seen,
-                or_(ReportFigures.refreshing_until.is_(None), ReportFigures.refreshing_until < now),
-            )
-            .values(refreshing_until=now + CLAIM_FOR)
-        ).rowcount
-        db.session.commit()
-    return claimed == 1
+def _kept_row(kept: Kept):
+    return db.session.execute(
+        select(ReportFigures.version, ReportFigures.worked_out_at, ReportFigures.figures).where(
+            ReportFigures.key == kept.name
+        )
+    ).one_or_none()
 
 
 def _store(name: str, version: str, started: datetime, text: str) -> None:
@@ -175,14 +164,13 @@ def _store(name: str, version: str, started: datetime, text: str) -> None:
     table = ReportFigures.__table__
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(
-        key=name, version=version, worked_out_at=started, refreshing_until=None, figures=text
+        key=name, version=version, worked_out_at=started, figures=text
     )
     statement = insert.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "version": insert.excluded.version,
             "worked_out_at": insert.excluded.worked_out_at,
-            "refreshing_until": None,
             "figures": insert.excluded.figures,
         },
         # Slower work begun earlier must not replace newer figures.
@@ -195,98 +183,28 @@ def _store(name: str, version: str, started: datetime, text: str) -> None:
         db.session.commit()
 
 
-def _work_out(kept: Kept) -> None:
-    """Work out a view's figures and keep them, holding no connection meanwhile."""
-    version, started = data_version(), utcnow()
-    db.session.commit()  # no connection held while the work takes the pool's others
-    _store(kept.name, version, started, kept.encode(kept.compute()))
-
-
-def _renew(kept: Kept) -> None:
-    """Work out and keep a view's figures (its claim already held)."""
+def refresh(kept: Kept) -> bool:
+    """Work out and keep a view's figures unless they are current, or another task is
+    working them out now: whether they were worked out (the consumer's work: a renewal
+    queued by a view, and every minute the default view). Only reading while the figures
+    are worked out: on SQLite a transaction outside a request would otherwise begin
+    IMMEDIATE and hold the write lock meanwhile."""
+    fresh_for = current_app.config.get("REPORT_CACHE_SECONDS", 0)
+    if not fresh_for:
+        return False
     try:
-        _work_out(kept)
-    except Exception:
-        db.session.rollback()
-        with writing():  # let another worker try at once rather than after the claim lapses
-            db.session.execute(
-                update(ReportFigures)
-                .where(ReportFigures.key == kept.name)
-                .values(refreshing_until=None)
-            )
-            db.session.commit()
-        raise
-
-
-def _renew_in_background(kept: Kept) -> None:
-    """Queue the renewal for this worker's one background thread: however many views are
-    out of date, it works out one at a time (each takes four connections of the pool)."""
-
-    def run() -> None:
-        # Only reading while the figures are worked out: on SQLite a transaction outside
-        # a request would otherwise begin IMMEDIATE and hold the write lock meanwhile.
-        with reading():
-            _renew(kept)
-
-    _background.submit(run, "Working out the dashboard's figures failed")
-
-
-def keep_warm(app: Flask, view: View) -> None:
-    """Keep the default view's figures current, from now on, checking from this worker."""
-    global _warmer
-    if not app.config.get("REPORT_CACHE_SECONDS"):
-        return
-    with _lock:
-        if _warmer is not None and _warmer.is_alive():
-            return
-        _warmer = threading.Thread(
-            target=_keep_warm, args=(app, view), name="report-warmer", daemon=True
-        )
-        _warmer.start()
-
-
-def _keep_warm(app: Flask, view: View) -> None:
-    # Every REPORT_CACHE_SECONDS, for the rest of the worker's life, the figures are worked
-    # out again unless another worker has just done so: "valid now" and "overdue" move
-    # with the clock, so figures that old are no longer current even if nothing changed.
-    while not _stopping.wait(app.config.get("REPORT_CACHE_SECONDS") or 60):
-        warm(app, view)
-
-
-def warm(app: Flask, view: View) -> None:
-    """Work out the view's figures unless they are current or another worker is at it."""
-    with app.app_context(), reading():
-        try:
-            kept = view()
-            row = db.session.execute(
-                select(ReportFigures.version, ReportFigures.worked_out_at).where(
-                    ReportFigures.key == kept.name
-                )
-            ).one_or_none()
-            now = utcnow()
-            if row is None:
-                _work_out(kept)
-            elif (
-                row.version != data_version()
-                or (now - row.worked_out_at).total_seconds() >= app.config["REPORT_CACHE_SECONDS"]
-            ) and _claim(kept.name, row.worked_out_at, now):
-                _renew(kept)
-        except Exception:
-            app.logger.exception("Keeping the dashboard's figures current failed")
-
-
-def wait_for_refreshes(timeout: float = 60) -> None:
-    """Wait for this worker's background work queued so far (the tests and the benchmark)."""
-    _background.wait(timeout)
-
-
-def stop() -> None:
-    """Finish this worker's background work and stop keeping the default view warm."""
-    global _warmer
-    _stopping.set()
-    wait_for_refreshes()
-    if _warmer is not None:
-        _warmer.join(10)
-    with _lock:
-        _warmer = None
-    _stopping.clear()
+        with WORKING_OUT, reading():
+            row, version, started = _kept_row(kept), data_version(), utcnow()
+            if (
+                row is not None
+                and row.version == version
+                and (started - row.worked_out_at).total_seconds() < fresh_for
+            ):
+                db.session.commit()
+                return False
+            db.session.commit()  # no connection held while the work takes the pool's others
+            _store(kept.name, version, started, kept.encode(kept.compute()))
+            return True
+    except TaskLockedException:
+        log.info("Figures are being worked out by another task: view %s waits", kept.name)
+        return False

@@ -14,6 +14,7 @@ from elearn.reports.coverage import Headline, ReportQuery
 from elearn.reports.periods import Period
 from elearn.reports.summary import summary
 from elearn.reports.tables import with_names
+from elearn.tasks import task
 
 
 @dataclass
@@ -72,16 +73,30 @@ def build(
 
 
 def default_view() -> cache.Kept:
-    """The default view's figures, for keeping them warm."""
+    """The default view's figures, for keeping them current."""
     return _kept(default_query(), titles(), DEFAULT_THRESHOLD)
 
 
 def _kept(query: ReportQuery, titles: dict[str, str], threshold: int) -> cache.Kept:
     key = (query.period, query.course, threshold, tuple(sorted(titles.items())))
-    # Work done later (in the background) counts from its own moment, not the request's.
+    period = query.period
     return cache.Kept(
-        key, lambda: compute(replace(query, now=utcnow()), titles, threshold), encode, decode
+        key,
+        # Work done later (by the consumer) counts from its own moment, not the request's.
+        lambda: compute(replace(query, now=utcnow()), titles, threshold),
+        encode,
+        decode,
+        lambda: renew_figures(
+            period.start.isoformat(), period.end.isoformat(), query.course, threshold
+        ),
     )
+
+
+@task()
+def renew_figures(start: str, end: str, course: str | None, threshold: int) -> None:
+    """The task a view queues when it shows figures that are not current."""
+    period = Period(date.fromisoformat(start), date.fromisoformat(end))
+    cache.refresh(_kept(ReportQuery(period, utcnow(), course), titles(), threshold))
 
 
 def encode(figures: Dashboard) -> str:

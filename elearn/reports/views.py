@@ -8,7 +8,6 @@ from dataclasses import replace
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     render_template,
     request,
@@ -23,7 +22,7 @@ from elearn.forms import choices
 from elearn.models import SECTORS
 from elearn.paging import page_number, paged
 from elearn.permissions import cst_admin_required
-from elearn.reports import cache, coverage, dashboard, word
+from elearn.reports import coverage, dashboard, word
 from elearn.reports.charts import month_label, trend_svg
 from elearn.reports.exports import export_rows
 from elearn.reports.forms import ReportFilterForm
@@ -77,7 +76,6 @@ def sorted_table(name: str, rows: list[dict]) -> list[dict]:
 def index():
     form, query, threshold = filter_form()
     built = dashboard.build(query, titles(), threshold, may_be_older=True)
-    cache.keep_warm(current_app._get_current_object(), dashboard.default_view)
     figures = replace(
         built,
         courses=sorted_table("courses", built.courses),
