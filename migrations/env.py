@@ -25,6 +25,10 @@ warnings.filterwarnings(
 )
 
 
+# pg_advisory_lock's key for migrations: any number no other code locks ("elearn" in ASCII).
+MIGRATION_LOCK = 0x656C6561726E
+
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 
@@ -100,21 +104,36 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # Batch migrations rebuild SQLite tables; foreign keys must be off while they
-            # do, and the pragma only takes effect outside a transaction.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:
+            # Every instance runs `db upgrade` as it starts (deploy/systemd): the first
+            # takes this lock and migrates, the others wait, then find nothing to do.
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()  # the lock is the session's; alembic begins its own
+        try:
+            _migrate(connection, sqlite, conf_args)
+        finally:
+            if postgresql:
+                connection.rollback()
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
 
-        with context.begin_transaction():
-            context.run_migrations()
-            if sqlite:
-                problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if problems:
-                    raise RuntimeError(f"foreign keys broken by the migration: {problems}")
-        if sqlite:
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
+def _migrate(connection, sqlite: bool, conf_args: dict) -> None:
+    if sqlite:
+        # Batch migrations rebuild SQLite tables; foreign keys must be off while they
+        # do, and the pragma only takes effect outside a transaction.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+    context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+
+    with context.begin_transaction():
+        context.run_migrations()
+        if sqlite:
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the migration: {problems}")
+    if sqlite:
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 if context.is_offline_mode():
     run_migrations_offline()
