@@ -319,8 +319,8 @@ def floor_layers(app, email: str, runs: int = 2000) -> dict:
 
     from elearn.auth.views import load_user
     from elearn.extensions import login_manager
-    from elearn.request_log import assign_request_id
-    from elearn.security import set_security_headers
+    from elearn.web.request_log import assign_request_id
+    from elearn.web.security import set_security_headers
 
     client = client_as(app, email)
     cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())

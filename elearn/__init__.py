@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from elearn.config import PROJECT_DIR, Config
 from elearn.extensions import csrf, db, limiter, login_manager, migrate
-from elearn.sessions import SlidingSessionInterface
+from elearn.web.sessions import SlidingSessionInterface
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -34,7 +34,8 @@ def create_app(config: Config | None = None) -> Flask:
     _load_content(app)
     _register_blueprints(app)
 
-    from elearn import cli, request_log, security
+    from elearn import cli
+    from elearn.web import request_log, security
 
     request_log.init_app(app)
     security.init_app(app)
@@ -56,14 +57,14 @@ def _configure_templates(app: Flask) -> None:
     )
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from elearn import filters
+    from elearn.web import filters
 
     if app.testing:
         app.jinja_env.undefined = filters.StrictNameUndefined
     WTFormsHelpers(app)
     filters.init_app(app)
-    from elearn.links import site_url
-    from elearn.shared_pages import layout_part
+    from elearn.web.links import site_url
+    from elearn.web.shared_pages import layout_part
 
     app.jinja_env.globals["site_url"] = site_url
     app.jinja_env.globals["layout_part"] = layout_part

@@ -12,7 +12,7 @@ from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
 from elearn.courses.review import REVIEW_MONTHS, due_for_review
 from elearn.dates import london_today
-from elearn.filters import counted
+from elearn.web.filters import counted
 
 content_group = AppGroup("content", help="Course content in content/.")
 
@@ -165,7 +165,6 @@ report_group = AppGroup("report", help="Training coverage reports for CST.")
 )
 def report_coverage(start, end, course, output_format, table, threshold, output):
     """The dashboard's figures as CSV (one table) or the committee paper (PDF or Word)."""
-    from elearn.csv_export import csv_lines
     from elearn.models import utcnow
     from elearn.reports import dashboard
     from elearn.reports.coverage import ReportQuery
@@ -173,6 +172,7 @@ def report_coverage(start, end, course, output_format, table, threshold, output)
     from elearn.reports.pdf import training_update_pdf
     from elearn.reports.periods import Period
     from elearn.reports.word import training_update_docx
+    from elearn.web.csv_export import csv_lines
 
     now = utcnow()
     default = Period.last_twelve_months(now.date())

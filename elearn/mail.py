@@ -94,7 +94,7 @@ def after_response(job: Callable[[], None]) -> None:
     answer. The job commits its own changes; a failure is logged. (A task queue will
     take these jobs over; until then they run in the worker, never on a new thread.)"""
     app = current_app._get_current_object()
-    g.emails_after_response = True  # counted by the per-address limits (elearn/security.py)
+    g.emails_after_response = True  # counted by the per-address limits (elearn/web/security.py)
 
     def run() -> None:
         with app.app_context():

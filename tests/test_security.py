@@ -52,7 +52,7 @@ def test_every_response_has_a_request_id_which_the_log_carries(app, browser, ses
     assert response.headers["X-Request-ID"] == "trace-abc-12345"
     response = browser.client.get("/sign-in", headers={"X-Request-ID": "<bad id>"})
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
-    from elearn.request_log import RequestIdFilter
+    from elearn.web.request_log import RequestIdFilter
 
     assert any(isinstance(f, RequestIdFilter) for h in app.logger.handlers for f in h.filters)
 
@@ -289,7 +289,7 @@ def test_hostile_names_are_shown_as_text_everywhere(app, browser, other_browser,
 
 
 def test_a_fresh_session_cookie_is_not_signed_again_until_a_minute_old(browser, make, monkeypatch):
-    from elearn import sessions
+    from elearn.web import sessions
 
     browser.sign_in(make.user())
     browser.get("/my-training")  # shows (and so removes) the welcome message

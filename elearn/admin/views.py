@@ -18,7 +18,6 @@ from elearn.certificates.codes import display_code
 from elearn.courses.catalogue import current_catalogue
 from elearn.dates import london_today
 from elearn.extensions import db
-from elearn.forms import ConfirmForm
 from elearn.mail import send_mail_or_log
 from elearn.models import Organisation, OrganisationStatus, User, utcnow
 from elearn.organisations import registration
@@ -30,7 +29,6 @@ from elearn.organisations.forms import (
 )
 from elearn.organisations.notifications import send_waiting
 from elearn.organisations.operations import OperationRefused
-from elearn.paging import page_number, paginate
 from elearn.permissions import (
     Action,
     can_decide_registration,
@@ -38,6 +36,8 @@ from elearn.permissions import (
     cst_admin_required,
     requires,
 )
+from elearn.web.forms import ConfirmForm
+from elearn.web.paging import page_number, paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

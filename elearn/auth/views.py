@@ -33,14 +33,14 @@ from elearn.auth.forms import (
 from elearn.auth.landing import landing_url
 from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter, login_manager
-from elearn.forms import ConfirmForm
-from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import User
 from elearn.models.organisation import memberships_of
 from elearn.permissions import manages_any
-from elearn.security import limited_per_address
-from elearn.shared_pages import render_shared
+from elearn.web.forms import ConfirmForm
+from elearn.web.links import site_url
+from elearn.web.security import limited_per_address
+from elearn.web.shared_pages import render_shared
 
 bp = Blueprint("auth", __name__)
 
@@ -124,7 +124,7 @@ def sign_in():
         devices.count_failure()
         form.email.errors.append("Enter a correct email address and password")
     if request.method == "GET":
-        # An empty form, the same for every visitor: rendered once (elearn/shared_pages.py).
+        # An empty form, the same for every visitor: rendered once (elearn/web/shared_pages.py).
         return render_shared(("sign-in",), "auth/sign_in.html", form=form)
     return render_template("auth/sign_in.html", form=form)
 

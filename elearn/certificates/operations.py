@@ -12,8 +12,8 @@ from elearn.certificates.codes import display_code, new_code, normalise_code
 from elearn.courses.catalogue import Course
 from elearn.events import completion_recorded
 from elearn.extensions import db
-from elearn.links import site_url
 from elearn.models import Certificate, Completion, User, utcnow
+from elearn.web.links import site_url
 
 
 class CertificateRefused(Exception):

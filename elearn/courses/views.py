@@ -34,8 +34,8 @@ from elearn.extensions import db
 from elearn.models import QuizAttempt, utcnow
 from elearn.models.certificate import current_certificates
 from elearn.models.organisation import required_courses
-from elearn.security import keeps_input_on_csrf_failure
-from elearn.shared_pages import render_shared
+from elearn.web.security import keeps_input_on_csrf_failure
+from elearn.web.shared_pages import render_shared
 
 bp = Blueprint("courses", __name__)
 
@@ -161,7 +161,7 @@ def module_page(course_slug: str, module_slug: str):
 
 def render_quiz(course: Course, module: Module, attempt: QuizAttempt, best, form=None, status=200):
     """The quiz as the attempt asks it. Shown afresh, the page is the module's shared copy
-    (elearn/shared_pages.py) with this attempt's questions, link and best score filled in;
+    (elearn/web/shared_pages.py) with this attempt's questions, link and best score filled in;
     sent back with errors, it is rendered whole with what was chosen."""
     action = url_for(
         ".submit_quiz",

@@ -7,8 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.extensions import db
-from elearn.filters import counted
-from elearn.forms import ConfirmForm, problems_as_errors
 from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
@@ -16,7 +14,9 @@ from elearn.organisations.importer import ImportRejected, parse_csv, parse_paste
 from elearn.organisations.notifications import send_in_background, send_waiting
 from elearn.organisations.views import bp
 from elearn.permissions import Action, owned, requires
-from elearn.security import keeps_input_on_csrf_failure
+from elearn.web.filters import counted
+from elearn.web.forms import ConfirmForm, problems_as_errors
+from elearn.web.security import keeps_input_on_csrf_failure
 
 INVITATIONS_SHOWN = 200
 

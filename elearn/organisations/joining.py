@@ -11,8 +11,6 @@ from elearn.auth.accounts import find_user, start_session
 from elearn.auth.landing import landing_url
 from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter
-from elearn.forms import ConfirmForm
-from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import Invitation, Organisation, User, normalise_email, utcnow
 from elearn.organisations import operations
@@ -25,7 +23,9 @@ from elearn.organisations.forms import (
 )
 from elearn.organisations.registration import request_registration
 from elearn.organisations.tokens import display_join_code, normalise_join_code
-from elearn.security import limited_per_address
+from elearn.web.forms import ConfirmForm
+from elearn.web.links import site_url
+from elearn.web.security import limited_per_address
 
 bp = Blueprint("joining", __name__)
 

@@ -18,7 +18,6 @@ from flask import current_app
 
 from elearn.database import writing
 from elearn.extensions import db
-from elearn.links import site_url
 from elearn.mail import one_connection, refused_for_good, send_mail
 from elearn.models import Role
 from elearn.organisations.operations import (
@@ -27,6 +26,7 @@ from elearn.organisations.operations import (
     unclaim,
     waiting_invitations,
 )
+from elearn.web.links import site_url
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,7 @@ from werkzeug.datastructures import MultiDict
 from elearn import audit
 from elearn.certificates.archives import count_current
 from elearn.courses.catalogue import current_catalogue
-from elearn.csv_export import csv_response
 from elearn.extensions import db
-from elearn.filters import counted
-from elearn.forms import ConfirmForm, choices
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
 from elearn.models.certificate import current_certificates
 from elearn.organisations import operations
@@ -38,8 +35,11 @@ from elearn.organisations.progress import (
 )
 from elearn.organisations.setup import setup_steps
 from elearn.organisations.tokens import display_join_code
-from elearn.paging import page_number
 from elearn.permissions import Action, can, managed_organisations, owned, requires
+from elearn.web.csv_export import csv_response
+from elearn.web.filters import counted
+from elearn.web.forms import ConfirmForm, choices
+from elearn.web.paging import page_number
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 

@@ -17,11 +17,8 @@ from flask import (
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.review import due_for_review
-from elearn.csv_export import csv_response
 from elearn.dates import london_today
-from elearn.forms import choices
 from elearn.models import SECTORS
-from elearn.paging import page_number, paged
 from elearn.permissions import cst_admin_required
 from elearn.reports import cache, coverage, dashboard, word
 from elearn.reports.charts import month_label, trend_svg
@@ -30,6 +27,9 @@ from elearn.reports.forms import ReportFilterForm
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
 from elearn.reports.tables import TABLES, cell, sort_rows
+from elearn.web.csv_export import csv_response
+from elearn.web.forms import choices
+from elearn.web.paging import page_number, paged
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
