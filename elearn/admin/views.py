@@ -19,7 +19,7 @@ from elearn.courses.catalogue import current_catalogue
 from elearn.dates import london_today
 from elearn.extensions import db
 from elearn.mail import send_mail_or_log
-from elearn.models import Organisation, OrganisationStatus, User, utcnow
+from elearn.models import Organisation, OrganisationDomain, OrganisationStatus, User, utcnow
 from elearn.organisations import registration
 from elearn.organisations.forms import (
     DeclineForm,
@@ -34,6 +34,7 @@ from elearn.permissions import (
     can_decide_registration,
     can_erase,
     cst_admin_required,
+    owned,
     requires,
 )
 from elearn.web.forms import ConfirmForm
@@ -302,10 +303,7 @@ def add_domain(organisation):
 def remove_domain(organisation, domain_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        operations.remove_domain(organisation, domain_id)
-    except operations.AdminRefused:
-        abort(404)
+    operations.remove_domain(organisation, owned(OrganisationDomain, domain_id, organisation))
     db.session.commit()
     flash("The domain has been removed.", "success")
     return redirect(url_for(".organisation", organisation_id=organisation.id))

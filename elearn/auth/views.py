@@ -36,7 +36,7 @@ from elearn.extensions import db, limiter, login_manager
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import User
 from elearn.models.organisation import memberships_of
-from elearn.permissions import manages_any
+from elearn.permissions import manages_any, must_turn_on_two_factor
 from elearn.web.forms import ConfirmForm
 from elearn.web.links import site_url
 from elearn.web.security import limited_per_address
@@ -80,12 +80,7 @@ def require_two_factor_for_admins():
     if not current_app.config.get("REQUIRE_2FA_FOR_ADMINS"):
         return None
     allowed = {"auth.two_factor_setup", "auth.sign_out", "static"}
-    if (
-        current_user.is_authenticated
-        and current_user.is_cst_admin
-        and not current_user.two_factor_enabled
-        and request.endpoint not in allowed
-    ):
+    if must_turn_on_two_factor(current_user) and request.endpoint not in allowed:
         flash("CST admins must turn on two-step sign-in before going on.", "info")
         return redirect(url_for("auth.two_factor_setup"))
     return None

@@ -7,13 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.extensions import db
-from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
+from elearn.models import Invitation, Role, User, utcnow
 from elearn.organisations import operations
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
 from elearn.organisations.notifications import send_in_background, send_waiting
 from elearn.organisations.views import bp
-from elearn.permissions import Action, owned, requires
+from elearn.permissions import Action, owned, owned_batch, requires
 from elearn.web.filters import counted
 from elearn.web.forms import ConfirmForm, problems_as_errors
 from elearn.web.security import keeps_input_on_csrf_failure
@@ -84,18 +84,6 @@ def upload_invitations(organisation):
         form.file.errors = problems_as_errors([p.message for p in rejected.problems])
         return invitations_page(organisation, upload_form=form, status=400)
     return to_batch(organisation, invitees, "csv")
-
-
-def owned_batch(organisation, public_id: str) -> InvitationBatch:
-    batch = db.session.scalar(
-        select(InvitationBatch).where(
-            InvitationBatch.public_id == public_id,
-            InvitationBatch.organisation_id == organisation.id,
-        )
-    )
-    if batch is None:
-        abort(404)
-    return batch
 
 
 @bp.route("/<int:organisation_id>/invitations/batches/<public_id>", methods=["GET", "POST"])

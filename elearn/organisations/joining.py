@@ -23,6 +23,7 @@ from elearn.organisations.forms import (
 )
 from elearn.organisations.registration import request_registration
 from elearn.organisations.tokens import display_join_code, normalise_join_code
+from elearn.permissions import can_accept_invitation
 from elearn.web.forms import ConfirmForm
 from elearn.web.links import site_url
 from elearn.web.security import limited_per_address
@@ -103,7 +104,7 @@ def invitation(token: str):
 
 
 def accept_signed_in(invitation: Invitation):
-    if current_user.email != invitation.email:
+    if not can_accept_invitation(current_user, invitation):
         return render_template("joining/invitation_other_account.html"), 403
     form = ConfirmForm()
     if form.validate_on_submit():
