@@ -24,7 +24,12 @@ from elearn.models import (
     utcnow,
 )
 from elearn.organisations.tokens import new_token
-from elearn.permissions import can_accept_invitation, must_turn_on_two_factor, owned_batch
+from elearn.permissions import (
+    Action,
+    can_accept_invitation,
+    must_turn_on_two_factor,
+    owned_batch,
+)
 from tests.conftest import Browser
 
 ROLES = ("visitor", "member", "other_manager", "manager", "cst_admin")
@@ -285,3 +290,17 @@ def test_only_cst_admins_without_two_step_sign_in_must_turn_it_on(make, session)
     admin.totp_secret = "JBSWY3DPEHPK3PXP"
     assert not must_turn_on_two_factor(admin)
     assert not must_turn_on_two_factor(AnonymousUserMixin())
+
+
+def test_every_cst_page_carries_one_of_the_two_access_decorators(app):
+    """CST's pages (/admin, /reports) are guarded by `cst_admin_required`, or by
+    `requires(Action.ADMINISTER)` where an organisation is in the URL: no other decorator."""
+    cst_pages = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/admin/", "/reports/")) or rule.rule in ("/admin", "/reports")
+    ]
+    assert len(cst_pages) >= 20
+    for rule in cst_pages:
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "required_action", None) == Action.ADMINISTER, rule.endpoint
