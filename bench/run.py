@@ -317,7 +317,7 @@ def floor_layers(app, email: str, runs: int = 2000) -> dict:
     carrying the learner's session cookie: microseconds, median of `runs`."""
     from flask import request, session
 
-    from elearn.auth.views import load_user
+    from elearn.auth.accounts import load_user
     from elearn.extensions import login_manager
     from elearn.web.request_log import assign_request_id
     from elearn.web.security import set_security_headers

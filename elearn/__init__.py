@@ -101,9 +101,9 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.certificates.views import bp as certificates_bp
     from elearn.courses.views import bp as courses_bp
     from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
-    from elearn.organisations.joining import bp as joining_bp
+    from elearn.organisations.joining_views import bp as joining_bp
     from elearn.organisations.views import bp as organisations_bp
-    from elearn.pages import bp as pages_bp
+    from elearn.pages.views import bp as pages_bp
     from elearn.reports.views import bp as reports_bp
 
     blueprints = (
@@ -119,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
-    from elearn import mail_viewer
+    from elearn.dev_mail import views as mail_viewer
 
     mail_viewer.init_app(app)  # development only: the emails written to files
 

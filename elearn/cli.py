@@ -87,8 +87,8 @@ def demo(force: bool):
     """Load demo organisations, people and months of training, and the accounts printed
     (a CST admin, a manager and two learners). Running it again adds only what is missing."""
     from elearn.admin.demo import load_demo
+    from elearn.dev_mail.views import enabled
     from elearn.extensions import db
-    from elearn.mail_viewer import enabled
 
     if current_app.config["ELEARN_ENV"] == "production":
         raise click.ClickException("The demo is not loaded in production.")
