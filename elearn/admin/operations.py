@@ -19,7 +19,7 @@ from elearn.models import (
     User,
     normalise_email,
 )
-from elearn.organisations.operations import invite_one, resend_invitation
+from elearn.organisations.invitations import invite_one, resend_invitation
 
 
 class PasswordTooShort(ValueError):

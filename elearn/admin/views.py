@@ -27,8 +27,8 @@ from elearn.organisations.forms import (
     EraseForm,
     OrganisationForm,
 )
+from elearn.organisations.memberships import OperationRefused
 from elearn.organisations.notifications import send_waiting
-from elearn.organisations.operations import OperationRefused
 from elearn.permissions import (
     Action,
     can_decide_registration,

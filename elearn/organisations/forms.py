@@ -208,7 +208,7 @@ def team_fields(subject: str):
     team = SelectField(
         "Team",
         widget=GovSelect(),
-        validate_choice=False,  # any value is a team's name, checked by operations.team_name
+        validate_choice=False,  # any value is a team's name, checked by teams.team_name
         description="Training required of one team applies to its members only.",
     )
     new_team = StringField(

@@ -13,7 +13,7 @@ from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import Invitation, Organisation, User, normalise_email, utcnow
-from elearn.organisations import operations
+from elearn.organisations import codes_and_domains, invitations, memberships
 from elearn.organisations.forms import (
     AcceptInvitationForm,
     CreateAccountForm,
@@ -80,7 +80,7 @@ def register_organisation():
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @limiter.limit(JOIN_LIMIT)
 def invitation(token: str):
-    invitation = operations.usable_invitation(token, utcnow())
+    invitation = invitations.usable_invitation(token, utcnow())
     if invitation is None:
         return render_template("joining/invitation_invalid.html"), 404
     if current_user.is_authenticated:
@@ -97,7 +97,7 @@ def invitation(token: str):
         )
         if user is None:
             abort(409)
-        operations.accept_invitation(invitation, user)
+        invitations.accept_invitation(invitation, user)
         db.session.commit()
         return welcome(user, invitation.organisation)
     return render_template("joining/invitation.html", invitation=invitation, form=form)
@@ -109,7 +109,7 @@ def accept_signed_in(invitation: Invitation):
     form = ConfirmForm()
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        operations.accept_invitation(invitation, user)
+        invitations.accept_invitation(invitation, user)
         db.session.commit()
         flash(f"You have joined {invitation.organisation.name}.", "success")
         return redirect(landing_url(user))
@@ -122,7 +122,7 @@ def join():
     form = JoinCodeForm(data={"code": request.args.get("code", "")})
     if not form.validate_on_submit():
         return render_template("joining/join.html", form=form)
-    organisation = operations.organisation_for_join_code(form.code.data)
+    organisation = codes_and_domains.organisation_for_join_code(form.code.data)
     if organisation is None:
         form.code.errors.append("Enter a join code that is in use: check it with your manager")
         return render_template("joining/join.html", form=form)
@@ -145,14 +145,14 @@ def join():
 def join_signed_in(code: str):
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in", next=url_for(".join", code=code)))
-    organisation = operations.organisation_for_join_code(code)
+    organisation = codes_and_domains.organisation_for_join_code(code)
     if organisation is None or not ConfirmForm().validate_on_submit():
         flash("That join code is no longer in use. Check it with your manager.", "info")
         return redirect(url_for(".join"))
-    if operations.active_membership(current_user.id, organisation.id) is not None:
+    if memberships.active_membership(current_user.id, organisation.id) is not None:
         flash(f"You are already a member of {organisation.name}.", "info")
         return redirect(url_for("courses.my_training"))
-    operations.join(organisation, db.session.get(User, current_user.id), how="joined_by_code")
+    memberships.join(organisation, db.session.get(User, current_user.id), how="joined_by_code")
     db.session.commit()
     flash(f"You have joined {organisation.name}.", "success")
     return redirect(url_for("courses.my_training"))
@@ -187,7 +187,7 @@ def create_account():
         after_response(lambda: email_new_account_link(email, name, code))
         return render_template("joining/check_email.html", email=email)
     code = normalise_join_code(form.join_code.data or "")
-    organisation = operations.organisation_for_join_code(code) if code else None
+    organisation = codes_and_domains.organisation_for_join_code(code) if code else None
     return render_template(
         "joining/create_account.html",
         form=form,
@@ -210,9 +210,9 @@ def confirm_account(token: str):
         )
         if user is None:
             return render_template("joining/link_invalid.html"), 404
-        organisation = operations.organisation_to_join(user.email, details.get("code"))
+        organisation = codes_and_domains.organisation_to_join(user.email, details.get("code"))
         if organisation is not None:
-            operations.join(
+            memberships.join(
                 organisation,
                 user,
                 how="joined_by_code" if details.get("code") else "joined_by_domain",
