@@ -167,10 +167,10 @@ def report_coverage(start, end, course, output_format, table, threshold, output)
     """The dashboard's figures as CSV (one table) or the committee paper (PDF or Word)."""
     from elearn.models import utcnow
     from elearn.reports import dashboard
-    from elearn.reports.coverage import ReportQuery
     from elearn.reports.exports import export_rows
     from elearn.reports.pdf import training_update_pdf
     from elearn.reports.periods import Period
+    from elearn.reports.query import ReportQuery
     from elearn.reports.word import training_update_docx
     from elearn.web.csv_export import csv_lines
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from elearn.reports.coverage import Headline
 from elearn.reports.periods import Period
+from elearn.reports.query import Headline
 from elearn.web.filters import counted
 
 
