@@ -1,4 +1,5 @@
-"""Issuing, finding, revoking and re-issuing certificates; who may download one."""
+"""Issuing, finding, revoking and re-issuing certificates (who may download one is
+`permissions.can_download_certificate`)."""
 
 from __future__ import annotations
 
