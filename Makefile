@@ -41,7 +41,7 @@ run: $(BIN)/.installed ## Set everything up, load the demo and serve it with its
 serve: $(BIN)/.installed ## Serve with gunicorn (2 workers) and the task consumer, as in production
 	$(FLASK) db upgrade
 	@$(call with_consumer,$(SERVED) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
-		--logger-class elearn.request_log.AccessLog --access-logfile - app:app)
+		--logger-class elearn.web.request_log.AccessLog --access-logfile - app:app)
 
 lint: $(BIN)/.installed-test ## ruff (check and format), bandit and the dependency audit
 	$(BIN)/ruff check .

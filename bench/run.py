@@ -357,10 +357,10 @@ def floor_layers(app, email: str, runs: int = 2000) -> dict:
     carrying the learner's session cookie: microseconds, median of `runs`."""
     from flask import request, session
 
-    from elearn.auth.views import load_user
+    from elearn.auth.accounts import load_user
     from elearn.extensions import login_manager
-    from elearn.request_log import assign_request_id
-    from elearn.security import set_security_headers
+    from elearn.web.request_log import assign_request_id
+    from elearn.web.security import set_security_headers
 
     client = client_as(app, email)
     cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
@@ -802,7 +802,7 @@ def measure_http(url: str | None, learner: str) -> dict:
         for _ in range(ROUNDS):
             for name, (address, as_learner) in loads.items():
                 # A browser keeps the newest cookie, re-signed once a minute
-                # (elearn/sessions.py); wrk would send one cookie growing old.
+                # (elearn/web/sessions.py); wrk would send one cookie growing old.
                 cookie = signed_in_cookie(port, learner) if as_learner else None
                 rates[name].append(load(address, cookie))
         for name, samples in rates.items():

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from elearn.config import PROJECT_DIR, Config
 from elearn.extensions import csrf, db, limiter, login_manager, migrate
-from elearn.sessions import SlidingSessionInterface
+from elearn.web.sessions import SlidingSessionInterface
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -34,7 +34,8 @@ def create_app(config: Config | None = None) -> Flask:
     _load_content(app)
     _register_blueprints(app)
 
-    from elearn import cli, request_log, security, tasks
+    from elearn import cli, tasks
+    from elearn.web import request_log, security
 
     tasks.init_app(app)
     request_log.init_app(app)
@@ -57,14 +58,14 @@ def _configure_templates(app: Flask) -> None:
     )
     from govuk_frontend_wtf.main import WTFormsHelpers
 
-    from elearn import filters
+    from elearn.web import filters
 
     if app.testing:
         app.jinja_env.undefined = filters.StrictNameUndefined
     WTFormsHelpers(app)
     filters.init_app(app)
-    from elearn.links import site_url
-    from elearn.shared_pages import layout_part
+    from elearn.web.links import site_url
+    from elearn.web.shared_pages import layout_part
 
     app.jinja_env.globals["site_url"] = site_url
     app.jinja_env.globals["layout_part"] = layout_part
@@ -101,9 +102,9 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.certificates.views import bp as certificates_bp
     from elearn.courses.views import bp as courses_bp
     from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
-    from elearn.organisations.joining import bp as joining_bp
+    from elearn.organisations.joining_views import bp as joining_bp
     from elearn.organisations.views import bp as organisations_bp
-    from elearn.pages import bp as pages_bp
+    from elearn.pages.views import bp as pages_bp
     from elearn.reports.views import bp as reports_bp
 
     blueprints = (
@@ -119,9 +120,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
-    from elearn import mail_viewer
+    from elearn.dev_mail import views as dev_mail
 
-    mail_viewer.init_app(app)  # development only: the emails written to files
+    dev_mail.init_app(app)  # development only: the emails written to files
 
     from flask_login import current_user
 

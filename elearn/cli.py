@@ -12,7 +12,7 @@ from elearn.courses.catalogue import current_catalogue
 from elearn.courses.loader import ContentInvalid, load_catalogue
 from elearn.courses.review import REVIEW_MONTHS, due_for_review
 from elearn.dates import london_today
-from elearn.filters import counted
+from elearn.web.filters import counted
 
 content_group = AppGroup("content", help="Course content in content/.")
 
@@ -87,8 +87,8 @@ def demo(force: bool):
     """Load demo organisations, people and months of training, and the accounts printed
     (a CST admin, a manager and two learners). Running it again adds only what is missing."""
     from elearn.admin.demo import load_demo
+    from elearn.dev_mail.views import enabled
     from elearn.extensions import db
-    from elearn.mail_viewer import enabled
 
     if current_app.config["ELEARN_ENV"] == "production":
         raise click.ClickException("The demo is not loaded in production.")
@@ -167,14 +167,14 @@ report_group = AppGroup("report", help="Training coverage reports for CST.")
 )
 def report_coverage(start, end, course, output_format, table, threshold, output):
     """The dashboard's figures as CSV (one table) or the committee paper (PDF or Word)."""
-    from elearn.csv_export import csv_lines
     from elearn.models import utcnow
     from elearn.reports import dashboard
-    from elearn.reports.coverage import ReportQuery
     from elearn.reports.exports import export_rows
     from elearn.reports.pdf import training_update_pdf
     from elearn.reports.periods import Period
+    from elearn.reports.query import ReportQuery
     from elearn.reports.word import training_update_docx
+    from elearn.web.csv_export import csv_lines
 
     now = utcnow()
     default = Period.last_twelve_months(now.date())

@@ -59,7 +59,7 @@ def served_base_url() -> str:
     command, the demo's included), else 127.0.0.1:5000, Flask's own default.
 
     Read from the command line, never from a request's Host header, which a client
-    chooses (see elearn/links.py)."""
+    chooses (see elearn/web/links.py)."""
     host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
     port = os.environ.get("FLASK_RUN_PORT") or "5000"
     scheme = "http"

@@ -95,7 +95,7 @@ def after_response(job: Callable[[], None]) -> None:
     (elearn/tasks.py) on purpose: the address and name a stranger typed are never
     written to the queue's storage, and the job is a single email."""
     app = current_app._get_current_object()
-    g.emails_after_response = True  # counted by the per-address limits (elearn/security.py)
+    g.emails_after_response = True  # counted by the per-address limits (elearn/web/security.py)
 
     def run() -> None:
         with app.app_context():

@@ -2,7 +2,10 @@
 
 Views name an action; `can()` answers for a user and an organisation; `requires()` loads
 the organisation named in the URL (404 when missing), asks `can()` (403 when not), and
-hands the organisation to the view.
+hands the organisation to the view. Every other access decision is a named function here:
+an object of the organisation in the URL (`owned`, `owned_batch`), a person's own quiz
+attempt (`own_attempt`), decisions no one takes about themself, certificates, invitations
+and the two-step sign-in CST admins may be required to turn on.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import functools
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Exists, select
+from sqlalchemy import Exists, bindparam, select
 
 from elearn.extensions import db
 from elearn.models import (
     ExternalRecord,
+    Invitation,
+    InvitationBatch,
     Membership,
     Organisation,
     OrganisationStatus,
+    QuizAttempt,
     Role,
     User,
     normalise_email,
@@ -138,6 +144,52 @@ def owned(model, object_id: int, organisation: Organisation):
     if found is None or found.organisation_id != organisation.id:
         abort(404)
     return found
+
+
+def owned_batch(organisation: Organisation, public_id: str) -> InvitationBatch:
+    """A list of invitations of this organisation named in the URL by its public id, or
+    404: `owned` for the one object named by something other than its id."""
+    batch = db.session.scalar(
+        select(InvitationBatch).where(
+            InvitationBatch.public_id == public_id,
+            InvitationBatch.organisation_id == organisation.id,
+        )
+    )
+    if batch is None:
+        abort(404)
+    return batch
+
+
+OWN_ATTEMPT = select(QuizAttempt).where(  # built once
+    QuizAttempt.public_id == bindparam("id"),
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.course_slug == bindparam("course"),
+    QuizAttempt.module_slug == bindparam("module"),
+)
+
+
+def own_attempt(user: User, course_slug: str, module_slug: str, public_id: str) -> QuizAttempt:
+    """The person's own attempt at this module's quiz named in the URL; anyone else's is
+    'not found' (404), never 'forbidden'."""
+    attempt = db.session.scalar(
+        OWN_ATTEMPT,
+        {"id": public_id, "user_id": user.id, "course": course_slug, "module": module_slug},
+    )
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def can_accept_invitation(user: User, invitation: Invitation) -> bool:
+    """Signed in, only the account with the address the invitation was sent to accepts it;
+    anyone else is told it is someone else's."""
+    return user.email == invitation.email
+
+
+def must_turn_on_two_factor(user: User) -> bool:
+    """Where CST admins are required to use two-step sign-in (REQUIRE_2FA_FOR_ADMINS), a
+    CST admin without it may do nothing else until they turn it on."""
+    return bool(user.is_authenticated and user.is_cst_admin and not user.two_factor_enabled)
 
 
 def requires(action: Action):

@@ -19,6 +19,7 @@ from elearn.models import (
 )
 from elearn.reports import coverage
 from elearn.reports.periods import Period
+from elearn.reports.query import Headline, ReportQuery
 
 NOW = datetime(2026, 6, 16, 12, tzinfo=UTC)
 PERIOD = Period(date(2025, 6, 16), date(2026, 6, 15))
@@ -105,12 +106,12 @@ def population(app, make, session):
 
 def report(app, function, *args, course=None):
     with app.app_context():
-        return function(coverage.ReportQuery(PERIOD, NOW, course), *args)
+        return function(ReportQuery(PERIOD, NOW, course), *args)
 
 
 def test_headline_figures(app, population):
     figures = report(app, coverage.headline)
-    assert figures == coverage.Headline(
+    assert figures == Headline(
         people_trained=5,  # u1, u3, u4, u7 (on the first instant), u10 (external)
         completions=5,
         previous_people_trained=1,  # u9, one second before the period
@@ -118,9 +119,7 @@ def test_headline_figures(app, population):
         refresher_due=1,  # u9, expiring within 30 days
         expired=1,  # u2
     )
-    assert report(app, coverage.headline, course="hate-crime") == coverage.Headline(
-        1, 1, 0, 1, 0, 0
-    )
+    assert report(app, coverage.headline, course="hate-crime") == Headline(1, 1, 0, 1, 0, 0)
 
 
 def test_by_course(app, population):

@@ -13,9 +13,9 @@ from elearn.admin.listing import clean_search
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.review import due_for_review
 from elearn.dates import london_today
-from elearn.filters import london_date
 from elearn.models import ExternalRecord, Membership, OrganisationDomain, QuizAttempt, utcnow
-from elearn.paging import PER_PAGE, Paged, page_number
+from elearn.web.filters import london_date
+from elearn.web.paging import PER_PAGE, Paged, page_number
 
 # --- is this a second registration? ---------------------------------------------------
 

@@ -13,8 +13,10 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from elearn import create_app, mail, mail_viewer
+from elearn import create_app, mail
 from elearn.config import PROJECT_DIR, Config, TestConfig
+from elearn.dev_mail.files import NEWEST
+from elearn.dev_mail.views import enabled
 from tests.conftest import FIXTURES, Browser
 from tests.test_organisations import REGISTRATION
 
@@ -195,7 +197,7 @@ def send(app, to: str, name: str = "Priya Shah") -> None:
 
 
 def test_a_developer_reads_the_newest_emails_in_the_browser(app, browser, make, session):
-    for number in range(mail_viewer.NEWEST + 3):
+    for number in range(NEWEST + 3):
         send(app, f"person{number}@example.com")
     make.user(email="reset@example.com", full_name="<script>alert(1)</script> Zoë")
     browser.get("/reset-password")
@@ -206,12 +208,12 @@ def test_a_developer_reads_the_newest_emails_in_the_browser(app, browser, make, 
         [cell.get_text(" ", strip=True) for cell in row.select("td")]
         for row in listing.soup.select("tbody tr")
     ]
-    assert len(rows) == mail_viewer.NEWEST
+    assert len(rows) == NEWEST
     assert rows[0][:2] == [
         "Reset your Community Safety e-learning password",
         "reset@example.com",
     ], rows[0]
-    assert rows[1][1] == f"person{mail_viewer.NEWEST + 2}@example.com"
+    assert rows[1][1] == f"person{NEWEST + 2}@example.com"
     assert rows[-1][1] == "person4@example.com", "the four oldest are left out"
 
     shown = browser.get(listing.soup.select_one("tbody tr a")["href"])
@@ -277,5 +279,5 @@ def test_the_mail_viewer_does_not_exist_when_mail_goes_to_a_server(tmp_path):
     assert "dev_mail.index" not in {rule.endpoint for rule in with_server.url_map.iter_rules()}
     client = Browser(with_server.test_client())
     assert client.client.get("/dev/mail").status_code == 404
-    assert mail_viewer.enabled({"ELEARN_ENV": "production", "MAIL_SERVER": ""}) is False
-    assert mail_viewer.enabled({"ELEARN_ENV": "development", "MAIL_SERVER": ""}) is True
+    assert enabled({"ELEARN_ENV": "production", "MAIL_SERVER": ""}) is False
+    assert enabled({"ELEARN_ENV": "development", "MAIL_SERVER": ""}) is True

@@ -19,15 +19,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from elearn.certificates.codes import display_code
 from elearn.dates import london_today
-from elearn.filters import london_date
 from elearn.models import SECTORS
-from elearn.reports.coverage import Headline, ReportQuery
 from elearn.reports.dashboard import Dashboard
 from elearn.reports.paper import committee_paper
 from elearn.reports.paper_chart import alternative_text, axis_ticks, trend_chart
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
+from elearn.reports.query import Headline, ReportQuery
 from elearn.reports.word import training_update_docx
+from elearn.web.filters import london_date
 from tests.test_certificates import (
     LONDON_NAMES,
     assert_pdf_ua_with_real_glyphs,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from elearn.filters import london_date
 from elearn.models import Completion, ExternalRecord, utcnow
 from elearn.permissions import can_decide_external
+from elearn.web.filters import london_date
 from tests.conftest import Browser
 from tests.test_query_counts import queries
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from elearn import mail
 from elearn.extensions import db
 from elearn.models import Invitation
-from elearn.organisations import invitation_views, operations
+from elearn.organisations import invitation_views, outbox
+from elearn.organisations.invitations import resend_invitation
 from elearn.organisations.notifications import send_waiting
 from tests.test_organisations import mails, manager_of
 
@@ -77,13 +78,13 @@ def test_an_invitation_is_claimed_by_one_sender_only(app, browser, make, session
     invite(browser, org, "a@example.com\nb@example.com")
     first, second = session.scalars(select(Invitation.id).order_by(Invitation.id)).all()
     with app.app_context():
-        token = operations.claim_for_sending(first)
-        assert token and operations.claim_for_sending(first) is None
+        token = outbox.claim_for_sending(first)
+        assert token and outbox.claim_for_sending(first) is None
         db.session.commit()
     browser.post(f"/organisations/{org.id}/invitations/{second}/revoke")
     with app.app_context():
-        assert operations.claim_for_sending(second) is None, "a withdrawn one is not sent"
-        assert operations.waiting_invitations() == []
+        assert outbox.claim_for_sending(second) is None, "a withdrawn one is not sent"
+        assert outbox.waiting_invitations() == []
 
 
 def test_when_mail_fails_the_rest_wait_and_the_page_sends_them(
@@ -150,13 +151,13 @@ def test_a_new_batch_sends_what_an_earlier_one_left_waiting(
 def test_while_a_sender_is_at_work_the_page_says_so_and_offers_no_second_one(
     app, browser, make, session, cut_short, monkeypatch
 ):
-    monkeypatch.setattr(operations, "SEND_NOW", 1)  # so that three is a large batch
+    monkeypatch.setattr(outbox, "SEND_NOW", 1)  # so that three is a large batch
     org, manager = manager_of(make)
     browser.sign_in(manager)
     invite(browser, org, "a@example.com\nb@example.com\nc@example.com")
     first = session.scalars(select(Invitation.id).order_by(Invitation.id)).first()
     with app.app_context():
-        assert operations.claim_for_sending(first)
+        assert outbox.claim_for_sending(first)
         db.session.commit()
     page = browser.get(f"/organisations/{org.id}/invitations")
     assert "2 invitations are still being sent" in page.text()
@@ -171,7 +172,7 @@ def test_a_failed_send_waits_again_only_if_no_newer_link_went_out(
     invite(browser, org, "a@example.com")
     invitation_id = session.scalar(select(Invitation.id))
     with app.app_context():
-        claimed = operations.claim_for_sending(invitation_id)  # a sender, still at it
+        claimed = outbox.claim_for_sending(invitation_id)  # a sender, still at it
         db.session.commit()
     # Meanwhile the manager sends it again: a new link goes out and the sender's dies.
     browser.post(f"/organisations/{org.id}/invitations/{invitation_id}/resend")
@@ -181,7 +182,7 @@ def test_a_failed_send_waits_again_only_if_no_newer_link_went_out(
     )
     other_browser.get(f"/invitations/{claimed}", status=404)
     with app.app_context():  # then the sender's email fails
-        operations.unclaim(invitation_id, claimed)
+        outbox.unclaim(invitation_id, claimed)
         db.session.commit()
     assert waiting(session) == 0
     assert other_browser.get(path.group(1)).h1
@@ -210,10 +211,10 @@ def test_send_again_wins_over_a_sender_that_claimed_it_after_the_page_loaded(
     with app.app_context():
         seen = db.session.get(Invitation, invitation_id)  # the page showed it waiting
         db.session.expunge(seen)
-        assert operations.claim_for_sending(invitation_id)  # then a sender claimed it
+        assert outbox.claim_for_sending(invitation_id)  # then a sender claimed it
         db.session.commit()
         db.session.add(seen)  # as the page had it: still waiting
-        operations.resend_invitation(seen)
+        resend_invitation(seen)
         db.session.commit()
         assert send_waiting(org.id, only=invitation_id).sent == 1, "sent, with a live link"
 

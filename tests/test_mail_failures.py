@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from elearn import mail
-from elearn.links import site_url
 from elearn.models import Invitation, Organisation, ReminderLog, utcnow
+from elearn.web.links import site_url
 from tests.conftest import sqlite_writer_waits
 from tests.test_invitation_outbox import invite, waiting
 from tests.test_organisations import REGISTRATION, mails, manager_of

@@ -599,7 +599,7 @@ def test_an_account_that_joins_nothing_is_told_so(app, browser, session):
 def test_a_list_is_checked_against_members_and_invitations_however_long(app, make, session, others):
     """A short list looks its addresses up; a long one reads the organisation's members
     and invitations once: either way each address is new, a member or invited again."""
-    from elearn.organisations.operations import plan_invitations
+    from elearn.organisations.invitations import plan_invitations
 
     org = make.organisation()
     other_org = make.organisation()

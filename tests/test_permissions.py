@@ -6,10 +6,12 @@ app's own rules, and a route without the permission decorator fails the last tes
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from elearn.models import (
     Assignment,
@@ -20,6 +22,13 @@ from elearn.models import (
     Membership,
     OrganisationDomain,
     utcnow,
+)
+from elearn.organisations.tokens import new_token
+from elearn.permissions import (
+    Action,
+    can_accept_invitation,
+    must_turn_on_two_factor,
+    owned_batch,
 )
 from tests.conftest import Browser
 
@@ -230,3 +239,67 @@ def test_no_one_decides_about_themself(app, make, session):
     session.refresh(request)
     assert request.status == "approved", "another admin decides"
     colleague.get(f"/certificates/{certificate.code}/revoke")
+
+
+def test_an_invitation_is_accepted_signed_in_only_by_the_account_it_was_sent_to(
+    browser, make, session
+):
+    org = make.organisation("Leadenhall Lettings")
+    invited = make.user("invited@example.com")
+    someone_else = make.user("someone@example.com")
+    token, token_hash = new_token()
+    invitation = Invitation(
+        organisation_id=org.id,
+        email=invited.email,
+        token_hash=token_hash,
+        expires_at=utcnow() + timedelta(days=14),
+        last_sent_at=utcnow(),
+    )
+    session.add(invitation)
+    session.commit()
+    assert can_accept_invitation(invited, invitation)
+    assert not can_accept_invitation(someone_else, invitation)
+
+    browser.sign_in(someone_else)
+    page = browser.get(f"/invitations/{token}", status=403)
+    assert page.h1 == "This invitation is for someone else"
+    browser.post(f"/invitations/{token}", status=403)
+    session.refresh(invitation)
+    assert invitation.accepted_at is None
+
+    browser.sign_out()
+    browser.sign_in(invited)
+    assert browser.get(f"/invitations/{token}").h1 == "Join Leadenhall Lettings"
+
+
+def test_a_list_of_invitations_is_found_only_through_its_own_organisation(app, make, session):
+    world = World(make, session)
+    ours, theirs = world.objects["ours"]["org"], world.objects["theirs"]["org"]
+    with app.test_request_context():
+        assert owned_batch(ours, "ours-batch").public_id == "ours-batch"
+        for organisation, public_id in ((ours, "theirs-batch"), (theirs, "ours-batch")):
+            with pytest.raises(NotFound):
+                owned_batch(organisation, public_id)
+
+
+def test_only_cst_admins_without_two_step_sign_in_must_turn_it_on(make, session):
+    admin, learner = make.user(admin=True), make.user()
+    assert must_turn_on_two_factor(admin)
+    assert not must_turn_on_two_factor(learner)
+    admin.totp_secret = "JBSWY3DPEHPK3PXP"
+    assert not must_turn_on_two_factor(admin)
+    assert not must_turn_on_two_factor(AnonymousUserMixin())
+
+
+def test_every_cst_page_carries_one_of_the_two_access_decorators(app):
+    """CST's pages (/admin, /reports) are guarded by `cst_admin_required`, or by
+    `requires(Action.ADMINISTER)` where an organisation is in the URL: no other decorator."""
+    cst_pages = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(("/admin/", "/reports/")) or rule.rule in ("/admin", "/reports")
+    ]
+    assert len(cst_pages) >= 20
+    for rule in cst_pages:
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "required_action", None) == Action.ADMINISTER, rule.endpoint

@@ -686,7 +686,7 @@ def test_the_log_names_people_by_id_not_by_address(app, make, session, app_log, 
 
 
 def test_the_access_log_keeps_no_search_or_address():
-    from elearn.request_log import redact_tokens
+    from elearn.web.request_log import redact_tokens
 
     line = '"GET /admin/users?q=Zephy+Quaxworthy&kind=learners HTTP/1.1" 200 "/x?to=a.b%40ex.org"'
     assert redact_tokens(line) == (

@@ -180,8 +180,8 @@ def test_kept_figures_are_current_only_while_nothing_changes(app, make, session,
     from datetime import date
 
     from elearn.reports import dashboard
-    from elearn.reports.coverage import ReportQuery
     from elearn.reports.periods import Period
+    from elearn.reports.query import ReportQuery
 
     query = ReportQuery(Period(date(2000, 1, 1), date(2100, 1, 1)), utcnow())
     with app.app_context():

@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date, timedelta
 
-from elearn.paging import PER_PAGE
+from elearn.web.paging import PER_PAGE
 from tests.conftest import Browser
 from tests.test_content_quality import app_on, stale_content
 

@@ -52,7 +52,7 @@ def test_every_response_has_a_request_id_which_the_log_carries(app, browser, ses
     assert response.headers["X-Request-ID"] == "trace-abc-12345"
     response = browser.client.get("/sign-in", headers={"X-Request-ID": "<bad id>"})
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
-    from elearn.request_log import RequestIdFilter
+    from elearn.web.request_log import RequestIdFilter
 
     assert any(isinstance(f, RequestIdFilter) for h in app.logger.handlers for f in h.filters)
 
@@ -159,6 +159,7 @@ def test_learner_downloads_all_their_data(browser, make, session):
 def test_erasure_removes_identity_and_keeps_the_figures(app, browser, other_browser, make, session):
     from elearn.reports import coverage
     from elearn.reports.periods import Period
+    from elearn.reports.query import ReportQuery
 
     org = make.organisation()
     learner = make.user(full_name="Rose Tyler", email="rose@example.com", org=org)
@@ -168,7 +169,7 @@ def test_erasure_removes_identity_and_keeps_the_figures(app, browser, other_brow
         Assignment(organisation_id=org.id, course_slug="basics", team="", due_on=utcnow().date())
     )
     session.commit()
-    query = coverage.ReportQuery(Period.last_twelve_months(utcnow().date()), utcnow())
+    query = ReportQuery(Period.last_twelve_months(utcnow().date()), utcnow())
     with app.app_context():
         before = (coverage.headline(query), coverage.by_organisation(query))
 
@@ -289,7 +290,7 @@ def test_hostile_names_are_shown_as_text_everywhere(app, browser, other_browser,
 
 
 def test_a_fresh_session_cookie_is_not_signed_again_until_a_minute_old(browser, make, monkeypatch):
-    from elearn import sessions
+    from elearn.web import sessions
 
     browser.sign_in(make.user())
     browser.get("/my-training")  # shows (and so removes) the welcome message

@@ -73,7 +73,7 @@ def test_tokens_in_emailed_links_never_reach_a_log(app):
     import logging
     from types import SimpleNamespace
 
-    from elearn.request_log import AccessLog, redact_tokens
+    from elearn.web.request_log import AccessLog, redact_tokens
 
     assert (
         redact_tokens('"GET /reset-password/abc.DEF-123?x=1 HTTP/1.1" 200')

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from elearn import shared_pages
 from elearn.models import Membership, Role, utcnow
+from elearn.web import shared_pages
 
 MODULE = "/courses/basics/welcome"
 

@@ -16,9 +16,9 @@ from elearn.admin.listing import (
     OrganisationFilters,
     PeopleFilters,
 )
-from elearn.forms import Form as PostForm
-from elearn.forms import GovEmailInput, QueryForm, choices
 from elearn.models import SECTORS
+from elearn.web.forms import Form as PostForm
+from elearn.web.forms import GovEmailInput, QueryForm, choices
 
 
 def _select(label: str, anything: str, named: dict[str, str]) -> SelectField:

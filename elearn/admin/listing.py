@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, not_, or_, select
 
 from elearn.extensions import db
-from elearn.filters import decision
 from elearn.models import (
     SECTORS,
     Invitation,
@@ -29,6 +28,7 @@ from elearn.models import (
     User,
     utcnow,
 )
+from elearn.web.filters import decision
 
 MAX_SEARCH = 100
 # Each status as the `decision` filter shows it on every page ("Waiting for a decision").

@@ -18,9 +18,8 @@ from elearn.certificates.codes import display_code
 from elearn.courses.catalogue import current_catalogue
 from elearn.dates import london_today
 from elearn.extensions import db
-from elearn.forms import ConfirmForm
 from elearn.mail import send_mail_or_log
-from elearn.models import Organisation, OrganisationStatus, User, utcnow
+from elearn.models import Organisation, OrganisationDomain, OrganisationStatus, User, utcnow
 from elearn.organisations import registration
 from elearn.organisations.forms import (
     DeclineForm,
@@ -28,16 +27,18 @@ from elearn.organisations.forms import (
     EraseForm,
     OrganisationForm,
 )
+from elearn.organisations.memberships import OperationRefused
 from elearn.organisations.notifications import send_waiting
-from elearn.organisations.operations import OperationRefused
-from elearn.paging import page_number, paginate
 from elearn.permissions import (
     Action,
     can_decide_registration,
     can_erase,
     cst_admin_required,
+    owned,
     requires,
 )
+from elearn.web.forms import ConfirmForm
+from elearn.web.paging import page_number, paginate
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -302,10 +303,7 @@ def add_domain(organisation):
 def remove_domain(organisation, domain_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        operations.remove_domain(organisation, domain_id)
-    except operations.AdminRefused:
-        abort(404)
+    operations.remove_domain(organisation, owned(OrganisationDomain, domain_id, organisation))
     db.session.commit()
     flash("The domain has been removed.", "success")
     return redirect(url_for(".organisation", organisation_id=organisation.id))

@@ -1,4 +1,5 @@
-"""Account rules: finding people, signing in, and password reset tokens."""
+"""Account rules: finding people, signing in, the signed-in person loaded on each request,
+and password reset tokens."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from functools import cache
 from flask import current_app, session
 from flask_login import login_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from elearn.auth.devices import remember_this_device
-from elearn.extensions import db
+from elearn.extensions import db, login_manager
 from elearn.models import User, normalise_email, utcnow
 from elearn.models.user import password_forms
+from elearn.permissions import manages_any
 
 RESET_SALT = "elearn.password-reset"
 
@@ -104,3 +106,20 @@ def start_session(user: User) -> None:
     session.permanent = True
     user.last_signed_in_at = utcnow()
     remember_this_device(user)
+
+
+# The person signed in and whether the menu shows "Your organisation": one statement, built
+# once, on every request.
+SIGNED_IN = select(User, manages_any().label("manages")).where(User.id == bindparam("user_id"))
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    row = db.session.execute(SIGNED_IN, {"user_id": int(user_id)}).one_or_none()
+    if row is None or row.User.session_version != int(version):
+        return None
+    row.User.manages_any_organisation = row.manages  # for the menu, without a query
+    return row.User

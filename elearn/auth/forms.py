@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from elearn.auth.passwords import NotCommon, nfc
-from elearn.forms import Form, GovEmailInput, PlainName
+from elearn.web.forms import Form, GovEmailInput, PlainName
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128

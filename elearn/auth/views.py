@@ -17,11 +17,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import bindparam, select
 
 from elearn import audit
 from elearn.auth import accounts, devices, personal_data, two_factor
-from elearn.auth.accounts import start_session
+from elearn.auth.accounts import load_user, start_session
 from elearn.auth.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -32,36 +31,19 @@ from elearn.auth.forms import (
 )
 from elearn.auth.landing import landing_url
 from elearn.auth.passwords import PasswordOwner
-from elearn.extensions import db, limiter, login_manager
-from elearn.forms import ConfirmForm
-from elearn.links import site_url
+from elearn.extensions import db, limiter
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import User
 from elearn.models.organisation import memberships_of
-from elearn.permissions import manages_any
-from elearn.security import limited_per_address
-from elearn.shared_pages import render_shared
+from elearn.permissions import must_turn_on_two_factor
+from elearn.web.forms import ConfirmForm
+from elearn.web.links import site_url
+from elearn.web.security import limited_per_address
+from elearn.web.shared_pages import render_shared
 
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_LIMIT = "10 per minute;50 per hour"
-
-
-# The person signed in and whether the menu shows "Your organisation": one statement, built
-# once, on every request.
-SIGNED_IN = select(User, manages_any().label("manages")).where(User.id == bindparam("user_id"))
-
-
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    row = db.session.execute(SIGNED_IN, {"user_id": int(user_id)}).one_or_none()
-    if row is None or row.User.session_version != int(version):
-        return None
-    row.User.manages_any_organisation = row.manages  # for the menu, without a query
-    return row.User
 
 
 def safe_next(target: str | None, user: User) -> str:
@@ -80,12 +62,7 @@ def require_two_factor_for_admins():
     if not current_app.config.get("REQUIRE_2FA_FOR_ADMINS"):
         return None
     allowed = {"auth.two_factor_setup", "auth.sign_out", "static"}
-    if (
-        current_user.is_authenticated
-        and current_user.is_cst_admin
-        and not current_user.two_factor_enabled
-        and request.endpoint not in allowed
-    ):
+    if must_turn_on_two_factor(current_user) and request.endpoint not in allowed:
         flash("CST admins must turn on two-step sign-in before going on.", "info")
         return redirect(url_for("auth.two_factor_setup"))
     return None
@@ -124,7 +101,7 @@ def sign_in():
         devices.count_failure()
         form.email.errors.append("Enter a correct email address and password")
     if request.method == "GET":
-        # An empty form, the same for every visitor: rendered once (elearn/shared_pages.py).
+        # An empty form, the same for every visitor: rendered once (elearn/web/shared_pages.py).
         return render_shared(("sign-in",), "auth/sign_in.html", form=form)
     return render_template("auth/sign_in.html", form=form)
 

@@ -19,7 +19,6 @@ from elearn.courses.catalogue import Course
 from elearn.courses.standing import update_standing
 from elearn.dates import add_months
 from elearn.extensions import db
-from elearn.links import site_url
 from elearn.mail import send_mail_or_log
 from elearn.models import (
     Completion,
@@ -31,6 +30,7 @@ from elearn.models import (
     User,
     utcnow,
 )
+from elearn.web.links import site_url
 
 EVIDENCE_TYPES = {
     b"%PDF": "application/pdf",

@@ -16,7 +16,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, Optional, Validatio
 
 from elearn.certificates.codes import normalise_code
 from elearn.certificates.external import REASON_MAX, ExternalRefused, evidence_type
-from elearn.forms import DayMonthYearField, Form, QueryForm
+from elearn.web.forms import DayMonthYearField, Form, QueryForm
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 

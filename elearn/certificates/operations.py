@@ -1,4 +1,5 @@
-"""Issuing, finding, revoking and re-issuing certificates; who may download one."""
+"""Issuing, finding, revoking and re-issuing certificates (who may download one is
+`permissions.can_download_certificate`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from elearn.certificates.codes import display_code, new_code, normalise_code
 from elearn.courses.catalogue import Course
 from elearn.events import completion_recorded
 from elearn.extensions import db
-from elearn.links import site_url
 from elearn.models import Certificate, Completion, User, utcnow
+from elearn.web.links import site_url
 
 
 class CertificateRefused(Exception):

@@ -14,8 +14,8 @@ import segno
 
 from elearn.certificates.codes import display_code
 from elearn.documents.typesetting import tagged_pdf
-from elearn.filters import london_date
 from elearn.models import Certificate
+from elearn.web.filters import london_date
 
 METHODS = {
     "e-learning": "by e-learning",

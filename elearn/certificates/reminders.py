@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 from elearn.courses.catalogue import Catalogue
 from elearn.extensions import db
-from elearn.links import site_url
 from elearn.mail import compose, deliver, one_connection, refused_for_good
 from elearn.models import (
     WHOLE_ORGANISATION,
@@ -30,6 +29,7 @@ from elearn.models import (
     User,
 )
 from elearn.organisations.progress import MemberStatus, ProgressQuery, progress_select
+from elearn.web.links import site_url
 
 log = logging.getLogger(__name__)
 

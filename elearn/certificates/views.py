@@ -31,9 +31,7 @@ from elearn.certificates.forms import (
 from elearn.certificates.pdf import certificate_pdf
 from elearn.courses.catalogue import current_catalogue
 from elearn.extensions import db, limiter
-from elearn.forms import ConfirmForm, choices
 from elearn.models import ArchiveStatus, Certificate, ExternalRecord, User, utcnow
-from elearn.paging import page_number, paginate
 from elearn.permissions import (
     Action,
     can_decide_external,
@@ -43,7 +41,9 @@ from elearn.permissions import (
     cst_admin_required,
     requires,
 )
-from elearn.shared_pages import render_shared
+from elearn.web.forms import ConfirmForm, choices
+from elearn.web.paging import page_number, paginate
+from elearn.web.shared_pages import render_shared
 
 bp = Blueprint("certificates", __name__)
 
@@ -151,7 +151,7 @@ def verify():
         return redirect(url_for(".verify_code", code=display_code(normalise_code(form.code.data))))
     if request.args:
         return render_template("certificates/verify.html", form=form)
-    # The empty form, the same for everyone: rendered once (elearn/shared_pages.py).
+    # The empty form, the same for everyone: rendered once (elearn/web/shared_pages.py).
     return render_shared(("verify",), "certificates/verify.html", form=VerifyForm())
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import RadioField, SelectMultipleField, SubmitField
 
-from elearn.forms import Form
+from elearn.web.forms import Form
 
 
 class QuizForm(Form):

@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
 
 from elearn.certificates.codes import display_code
 from elearn.courses import operations
@@ -34,8 +33,9 @@ from elearn.extensions import db
 from elearn.models import QuizAttempt, utcnow
 from elearn.models.certificate import current_certificates
 from elearn.models.organisation import required_courses
-from elearn.security import keeps_input_on_csrf_failure
-from elearn.shared_pages import render_shared
+from elearn.permissions import own_attempt
+from elearn.web.security import keeps_input_on_csrf_failure
+from elearn.web.shared_pages import render_shared
 
 bp = Blueprint("courses", __name__)
 
@@ -52,25 +52,6 @@ def find_module(course: Course, module_slug: str) -> Module:
     if module is None:
         abort(404)
     return module
-
-
-OWN_ATTEMPT = select(QuizAttempt).where(  # built once
-    QuizAttempt.public_id == bindparam("id"),
-    QuizAttempt.user_id == bindparam("user_id"),
-    QuizAttempt.course_slug == bindparam("course"),
-    QuizAttempt.module_slug == bindparam("module"),
-)
-
-
-def own_attempt(course: Course, module: Module, public_id: str) -> QuizAttempt:
-    """The signed-in learner's attempt; anyone else's is 'not found', never 'forbidden'."""
-    attempt = db.session.scalar(
-        OWN_ATTEMPT,
-        {"id": public_id, "user_id": current_user.id, "course": course.slug, "module": module.slug},
-    )
-    if attempt is None:
-        abort(404)
-    return attempt
 
 
 @bp.get("/courses")
@@ -161,7 +142,7 @@ def module_page(course_slug: str, module_slug: str):
 
 def render_quiz(course: Course, module: Module, attempt: QuizAttempt, best, form=None, status=200):
     """The quiz as the attempt asks it. Shown afresh, the page is the module's shared copy
-    (elearn/shared_pages.py) with this attempt's questions, link and best score filled in;
+    (elearn/web/shared_pages.py) with this attempt's questions, link and best score filled in;
     sent back with errors, it is rendered whole with what was chosen."""
     action = url_for(
         ".submit_quiz",
@@ -198,7 +179,7 @@ def render_quiz(course: Course, module: Module, attempt: QuizAttempt, best, form
 def submit_quiz(course_slug: str, module_slug: str, public_id: str):
     course = find_course(course_slug)
     module = find_module(course, module_slug)
-    attempt = own_attempt(course, module, public_id)
+    attempt = own_attempt(current_user, course.slug, module.slug, public_id)
     result_url = url_for(
         ".attempt_result",
         course_slug=course.slug,
@@ -244,7 +225,7 @@ def submit_quiz(course_slug: str, module_slug: str, public_id: str):
 def attempt_result(course_slug: str, module_slug: str, public_id: str):
     course = find_course(course_slug)
     module = find_module(course, module_slug)
-    attempt = own_attempt(course, module, public_id)
+    attempt = own_attempt(current_user, course.slug, module.slug, public_id)
     if not attempt.is_submitted:
         return redirect(url_for(".module_page", course_slug=course.slug, module_slug=module.slug))
     feedback = attempt_feedback(attempt, course, module, current_app.config["QUIZ_ANSWERS_AFTER"])

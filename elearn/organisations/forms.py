@@ -31,7 +31,9 @@ from wtforms.validators import (
 )
 
 from elearn.auth.forms import confirm_field, email_field, new_password_field
-from elearn.forms import (
+from elearn.models import SECTORS
+from elearn.organisations.importer import MAX_BYTES, MAX_LENGTHS
+from elearn.web.forms import (
     DayMonthYearField,
     Form,
     PlainName,
@@ -40,8 +42,6 @@ from elearn.forms import (
     WholeNumberField,
     choices,
 )
-from elearn.models import SECTORS
-from elearn.organisations.importer import MAX_BYTES, MAX_LENGTHS
 
 TEAM_LENGTH = MAX_LENGTHS["team"]
 
@@ -208,7 +208,7 @@ def team_fields(subject: str):
     team = SelectField(
         "Team",
         widget=GovSelect(),
-        validate_choice=False,  # any value is a team's name, checked by operations.team_name
+        validate_choice=False,  # any value is a team's name, checked by teams.team_name
         description="Training required of one team applies to its members only.",
     )
     new_team = StringField(

@@ -7,16 +7,24 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from elearn.extensions import db
-from elearn.filters import counted
-from elearn.forms import ConfirmForm, problems_as_errors
-from elearn.models import Invitation, InvitationBatch, Role, User, utcnow
-from elearn.organisations import operations
+from elearn.models import Invitation, Role, User, utcnow
+from elearn.organisations import outbox
 from elearn.organisations.forms import InviteForm, UploadForm
 from elearn.organisations.importer import ImportRejected, parse_csv, parse_pasted
+from elearn.organisations.invitations import (
+    confirm_batch,
+    plan_invitations,
+    prepare_batch,
+    resend_invitation,
+    revoke_invitation,
+)
+from elearn.organisations.memberships import OperationRefused
 from elearn.organisations.notifications import send_invitations, send_waiting
 from elearn.organisations.views import bp
-from elearn.permissions import Action, owned, requires
-from elearn.security import keeps_input_on_csrf_failure
+from elearn.permissions import Action, owned, owned_batch, requires
+from elearn.web.filters import counted
+from elearn.web.forms import ConfirmForm, problems_as_errors
+from elearn.web.security import keeps_input_on_csrf_failure
 
 INVITATIONS_SHOWN = 200
 
@@ -34,7 +42,7 @@ def invitations_page(organisation, invite_form=None, upload_form=None, status=20
         invite_form=invite_form or InviteForm(formdata=None),
         upload_form=upload_form or UploadForm(formdata=None),
         invitations=invitations,
-        outbox=operations.outbox(organisation.id, utcnow()),
+        outbox=outbox.outbox(organisation.id, utcnow()),
         now=utcnow(),
         action_form=ConfirmForm(),
     ), status
@@ -46,9 +54,7 @@ def to_batch(organisation, invitees, source: str, role: str = Role.MEMBER):
         | ({"repeats": list(i.repeats)} if i.repeats else {})
         for i in invitees
     ]
-    batch = operations.prepare_batch(
-        organisation, rows, db.session.get(User, current_user.id), source
-    )
+    batch = prepare_batch(organisation, rows, db.session.get(User, current_user.id), source)
     db.session.commit()
     return redirect(
         url_for(".invitation_batch", organisation_id=organisation.id, public_id=batch.public_id)
@@ -86,18 +92,6 @@ def upload_invitations(organisation):
     return to_batch(organisation, invitees, "csv")
 
 
-def owned_batch(organisation, public_id: str) -> InvitationBatch:
-    batch = db.session.scalar(
-        select(InvitationBatch).where(
-            InvitationBatch.public_id == public_id,
-            InvitationBatch.organisation_id == organisation.id,
-        )
-    )
-    if batch is None:
-        abort(404)
-    return batch
-
-
 @bp.route("/<int:organisation_id>/invitations/batches/<public_id>", methods=["GET", "POST"])
 @requires(Action.MANAGE_INVITATIONS)
 def invitation_batch(organisation, public_id: str):
@@ -108,9 +102,7 @@ def invitation_batch(organisation, public_id: str):
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     if form.validate_on_submit():
         role = batch.rows[0].get("role", Role.MEMBER) if batch.rows else Role.MEMBER
-        plan = operations.confirm_batch(
-            organisation, batch, db.session.get(User, current_user.id), role
-        )
+        plan = confirm_batch(organisation, batch, db.session.get(User, current_user.id), role)
         if plan is None:
             return redirect(url_for(".invitations", organisation_id=organisation.id))
         db.session.commit()
@@ -120,7 +112,7 @@ def invitation_batch(organisation, public_id: str):
         )
         send_and_say(organisation, already if members else "")
         return redirect(url_for(".invitations", organisation_id=organisation.id))
-    plan = operations.plan_invitations(organisation, batch.rows)
+    plan = plan_invitations(organisation, batch.rows)
     return render_template(
         "organisations/batch.html", organisation=organisation, batch=batch, plan=plan, form=form
     )
@@ -138,14 +130,14 @@ def send_waiting_invitations(organisation):
 
 def send_and_say(organisation, more: str = "") -> None:
     """Send the organisation's waiting invitations and tell the manager how it went."""
-    waiting = operations.outbox(organisation.id, utcnow()).waiting
-    if waiting > operations.SEND_NOW:
+    waiting = outbox.outbox(organisation.id, utcnow()).waiting
+    if waiting > outbox.SEND_NOW:
         send_invitations(organisation.id)
         flash(f"{waiting:,} invitations are being sent.{more}", "success")
         return
     outcome = send_waiting(organisation.id)
     sent, refused = outcome.sent, outcome.refused
-    left = operations.outbox(organisation.id, utcnow()).waiting
+    left = outbox.outbox(organisation.id, utcnow()).waiting
     said = f"{counted(sent, 'invitation', 'invitations')} sent.{more}"
     if refused:
         said += f' The mail server refused {refused}: they are marked "Email refused".'
@@ -162,10 +154,10 @@ def change_invitation(organisation, invitation_id: int, change: str):
         abort(400)
     try:
         if change == "resend":
-            operations.resend_invitation(invitation)
+            resend_invitation(invitation)
         else:
-            operations.revoke_invitation(invitation)
-    except operations.OperationRefused as refused:
+            revoke_invitation(invitation)
+    except OperationRefused as refused:
         flash(str(refused), "info")
         return redirect(url_for(".invitations", organisation_id=organisation.id))
     db.session.commit()

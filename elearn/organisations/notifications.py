@@ -17,16 +17,12 @@ from dataclasses import dataclass
 
 from elearn.database import writing
 from elearn.extensions import db
-from elearn.links import site_url
 from elearn.mail import one_connection, refused_for_good, send_mail
 from elearn.models import Role
-from elearn.organisations.operations import (
-    INVITATION_LIFETIME,
-    claim_for_sending,
-    unclaim,
-    waiting_invitations,
-)
+from elearn.organisations.invitations import INVITATION_LIFETIME
+from elearn.organisations.outbox import claim_for_sending, unclaim, waiting_invitations
 from elearn.tasks import on_resume, task
+from elearn.web.links import site_url
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from elearn.models import (
     ModuleView,
     User,
 )
-from elearn.paging import Paged
+from elearn.web.paging import Paged
 
 REFRESHER_WINDOW = timedelta(days=30)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from elearn import audit
 from elearn.extensions import db
 from elearn.models import Invitation, Organisation, OrganisationStatus, Role, User, utcnow
-from elearn.organisations.operations import OperationRefused, invite_one
+from elearn.organisations.invitations import invite_one
+from elearn.organisations.memberships import OperationRefused
 
 
 def request_registration(

@@ -11,13 +11,10 @@ from werkzeug.datastructures import MultiDict
 from elearn import audit
 from elearn.certificates.archives import count_current
 from elearn.courses.catalogue import current_catalogue
-from elearn.csv_export import csv_response
 from elearn.extensions import db
-from elearn.filters import counted
-from elearn.forms import ConfirmForm, choices
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
 from elearn.models.certificate import current_certificates
-from elearn.organisations import operations
+from elearn.organisations import codes_and_domains, memberships, requirements
 from elearn.organisations.forms import (
     AssignmentForm,
     HeadcountForm,
@@ -26,6 +23,7 @@ from elearn.organisations.forms import (
     TeamForm,
     TeamsForm,
 )
+from elearn.organisations.memberships import OperationRefused
 from elearn.organisations.progress import (
     REQUIRED_STATUSES,
     SORTS,
@@ -37,9 +35,13 @@ from elearn.organisations.progress import (
     status_counts,
 )
 from elearn.organisations.setup import setup_steps
+from elearn.organisations.teams import set_team, set_teams, teams
 from elearn.organisations.tokens import display_join_code
-from elearn.paging import page_number
 from elearn.permissions import Action, can, managed_organisations, owned, requires
+from elearn.web.csv_export import csv_response
+from elearn.web.filters import counted
+from elearn.web.forms import ConfirmForm, choices
+from elearn.web.paging import page_number
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -117,16 +119,16 @@ def members_page(organisation, args, teams_form: TeamsForm, status: int = 200):
     selected in it in a team."""
     query = progress_query(organisation, args)
     page = progress_page(organisation.id, query, utcnow(), page_number(args.get("page")))
-    teams = operations.teams(organisation.id)
+    team_names = teams(organisation.id)
     filters = ProgressFilterForm(args)
-    filters.team.choices = choices([("", "All teams")] + [(team, team) for team in teams])
+    filters.team.choices = choices([("", "All teams")] + [(team, team) for team in team_names])
     filters.course.choices = choices(
         [("", "Any required course")] + [(slug, course_title(slug)) for slug in query.course_slugs]
     )
     filters.status.choices = choices(
         [("", "Any status")] + [(str(status), str(status).capitalize()) for status in STATUS_ORDER]
     )
-    teams_form.team.choices = bulk_team_choices(teams)
+    teams_form.team.choices = bulk_team_choices(team_names)
     return render_template(
         "organisations/members.html",
         filters=filters,
@@ -135,7 +137,7 @@ def members_page(organisation, args, teams_form: TeamsForm, status: int = 200):
         organisation=organisation,
         query=query,
         page=page,
-        teams=teams,
+        teams=team_names,
         certificates=count_current(organisation.id),
         statuses=REQUIRED_STATUSES,
         course_title=course_title,
@@ -156,12 +158,12 @@ def bulk_team_choices(teams: list[str]):
 def members_team(organisation):
     """Put the members selected in the list in one team."""
     form = TeamsForm(prefix="bulk")
-    form.team.choices = bulk_team_choices(operations.teams(organisation.id))
+    form.team.choices = bulk_team_choices(teams(organisation.id))
     args = MultiDict({key: request.form[key] for key in FILTERS if request.form.get(key)})
     if form.validate_on_submit():
         try:
-            moved, team = operations.set_teams(organisation, form.members.data, form.chosen)
-        except operations.OperationRefused as refused:
+            moved, team = set_teams(organisation, form.members.data, form.chosen)
+        except OperationRefused as refused:
             form.chosen_field.errors.append(str(refused))
         else:
             db.session.commit()
@@ -217,7 +219,7 @@ def member(organisation, membership_id: int):
 def member_page(organisation, membership, form=None, team_form=None, status: int = 200):
     """A member's page; `form` (their role) or `team_form` when it was sent with a problem."""
     team_form = team_form or TeamForm(formdata=None, data={"team": membership.team or ""})
-    team_form.team.choices = team_choices(operations.teams(organisation.id))
+    team_form.team.choices = team_choices(teams(organisation.id))
     return render_template(
         "organisations/member.html",
         organisation=organisation,
@@ -236,8 +238,8 @@ def member_team(organisation, membership_id: int):
     form = TeamForm()
     if form.validate_on_submit():
         try:
-            changed = operations.set_team(membership, form.chosen)
-        except operations.OperationRefused as refused:
+            changed = set_team(membership, form.chosen)
+        except OperationRefused as refused:
             form.chosen_field.errors.append(str(refused))
         else:
             db.session.commit()
@@ -260,8 +262,8 @@ def member_role(organisation, membership_id: int):
     form = RoleForm()
     if form.validate_on_submit():
         try:
-            operations.set_role(membership, form.role.data)
-        except operations.OperationRefused as refused:
+            memberships.set_role(membership, form.role.data)
+        except OperationRefused as refused:
             form.role.errors.append(str(refused))
         else:
             db.session.commit()
@@ -286,14 +288,14 @@ def remove_member(organisation, membership_id: int):
             "organisations/remove_member.html",
             organisation=organisation,
             membership=membership,
-            refused=operations.removal_refused(membership),
+            refused=memberships.removal_refused(membership),
             themselves=membership.user_id == current_user.id,
         )
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        operations.remove_member(membership)
-    except operations.OperationRefused as refused:
+        memberships.remove_member(membership)
+    except OperationRefused as refused:
         flash(str(refused), "info")
         return redirect(back)
     db.session.commit()
@@ -321,13 +323,13 @@ def assignments(organisation):
         (c.slug, c.title) for c in current_catalogue()
     ]
     form.team.choices = [(WHOLE_ORGANISATION, "Everyone in the organisation")] + [
-        (team, f"Team: {team}") for team in operations.teams(organisation.id)
+        (team, f"Team: {team}") for team in teams(organisation.id)
     ]
     if form.validate_on_submit():
         if form.due_on.data < utcnow().date():
             form.due_on.errors.append("The due date must be today or in the future")
         else:
-            operations.assign_course(
+            requirements.assign_course(
                 organisation,
                 form.course.data,
                 form.team.data,
@@ -365,7 +367,7 @@ def remove_assignment(organisation, assignment_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        operations.unassign_course(assignment)
+        requirements.unassign_course(assignment)
         db.session.commit()
         flash(f"{course_title(assignment.course_slug)} is no longer required.", "success")
         return redirect(url_for(".assignments", organisation_id=organisation.id))
@@ -393,10 +395,10 @@ def change_join_code(organisation, change: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if change == "regenerate":
-        operations.regenerate_join_code(organisation)
+        codes_and_domains.regenerate_join_code(organisation)
         message = "A new join code has been made. The old code no longer works."
     else:
-        operations.set_join_code_enabled(organisation, change == "on")
+        codes_and_domains.set_join_code_enabled(organisation, change == "on")
         message = "The join code is switched " + change + "."
     db.session.commit()
     flash(message, "success")

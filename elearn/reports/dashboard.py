@@ -10,8 +10,8 @@ from decimal import Decimal
 from elearn.courses.catalogue import current_catalogue
 from elearn.models import SECTORS, utcnow
 from elearn.reports import cache, coverage
-from elearn.reports.coverage import Headline, ReportQuery
 from elearn.reports.periods import Period
+from elearn.reports.query import Headline, ReportQuery
 from elearn.reports.summary import summary
 from elearn.reports.tables import with_names
 from elearn.tasks import task

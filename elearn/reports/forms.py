@@ -11,7 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
-from elearn.forms import DayMonthYearField, QueryForm, WholeNumberField
+from elearn.web.forms import DayMonthYearField, QueryForm, WholeNumberField
 
 
 class ReportFilterForm(QueryForm):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from elearn.filters import london_date
 from elearn.reports.dashboard import Dashboard
 from elearn.reports.paper_chart import Chart, month_name, trend_chart
 from elearn.reports.tables import COVERAGE, TABLES, Column, cell
+from elearn.web.filters import london_date
 
 TITLE = "Community safety training update"
 COMMITTEE = "Safer City Partnership"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from elearn.filters import london_date
+from elearn.web.filters import london_date
 
 
 @dataclass(frozen=True)

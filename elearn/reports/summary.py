@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from elearn.filters import counted
-from elearn.reports.coverage import Headline
 from elearn.reports.periods import Period
+from elearn.reports.query import Headline
+from elearn.web.filters import counted
 
 
 def change(current: int, previous: int) -> str:

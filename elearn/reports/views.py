@@ -16,19 +16,20 @@ from flask import (
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.review import due_for_review
-from elearn.csv_export import csv_response
 from elearn.dates import london_today
-from elearn.forms import choices
 from elearn.models import SECTORS
-from elearn.paging import page_number, paged
 from elearn.permissions import cst_admin_required
-from elearn.reports import coverage, dashboard, word
+from elearn.reports import dashboard, word
 from elearn.reports.charts import month_label, trend_svg
 from elearn.reports.exports import export_rows
 from elearn.reports.forms import ReportFilterForm
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
+from elearn.reports.query import ReportQuery
 from elearn.reports.tables import TABLES, cell, sort_rows
+from elearn.web.csv_export import csv_response
+from elearn.web.forms import choices
+from elearn.web.paging import page_number, paged
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -36,7 +37,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 titles = dashboard.titles
 
 
-def filter_form() -> tuple[ReportFilterForm, coverage.ReportQuery, int]:
+def filter_form() -> tuple[ReportFilterForm, ReportQuery, int]:
     """The filters from the address; anything missing or wrong falls back to the default."""
     form = ReportFilterForm(request.args)
     form.course.choices = choices([("", "All courses"), *titles().items()])
@@ -52,7 +53,7 @@ def filter_form() -> tuple[ReportFilterForm, coverage.ReportQuery, int]:
         form.start.data, form.end.data = start, end
     course = form.course.data if valid and form.course.data in titles() else None
     threshold = (form.threshold.data if valid else None) or dashboard.DEFAULT_THRESHOLD
-    return form, coverage.ReportQuery(Period(start, end), now, course), threshold
+    return form, ReportQuery(Period(start, end), now, course), threshold
 
 
 FILTERS = ("start", "end", "course", "threshold", "sort", "order")

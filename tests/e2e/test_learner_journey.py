@@ -19,7 +19,8 @@ def invite(app, address: str, name: str) -> str:
     """An organisation, its manager, and an invitation to `address`; returns the link."""
     from elearn.extensions import db
     from elearn.models import Organisation, User
-    from elearn.organisations.operations import claim_for_sending, invite_one
+    from elearn.organisations.invitations import invite_one
+    from elearn.organisations.outbox import claim_for_sending
 
     with app.app_context():
         organisation = Organisation(name=f"Journey Bank for {name}", sector="business")

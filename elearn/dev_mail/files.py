@@ -1,9 +1,5 @@
-"""The emails elearn wrote to files, in the browser: for developers, in development only.
-
-The routes exist only while mail goes to files in development (`enabled`): in production,
-or with a mail server set, they are not registered, so no one can reach real people's
-mail through them. They read nothing but files named as elearn.mail names them, directly
-inside MAIL_DIR.
+"""The emails elearn wrote to files in development, read back to be shown: the newest
+listed, one found by its name (never a path outside the folder), its text in linked lines.
 """
 
 from __future__ import annotations
@@ -20,26 +16,13 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, render_template
-
 from elearn.mail import FILE_NAME, STAMP_FORMAT
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("dev_mail", __name__, url_prefix="/dev/mail")
 NEWEST = 50
 # A web address in a plain-text email, not ending on the punctuation after it.
 LINK = re.compile(r"https?://[^\s<>\"]*[^\s<>\".,;:!?)]")
-
-
-def enabled(config) -> bool:
-    """Whether the viewer exists: only where mail is written to files in development."""
-    return config["ELEARN_ENV"] == "development" and not config["MAIL_SERVER"]
-
-
-def init_app(app: Flask) -> None:
-    if enabled(app.config):
-        app.register_blueprint(bp)
 
 
 @dataclass(frozen=True)
@@ -160,26 +143,3 @@ def _header(message: Message, name: str) -> str:
     except (HeaderParseError, UnicodeDecodeError, LookupError):
         log.warning("undecodable %s header kept as written: %r", name, value)
         return str(value)
-
-
-def _folder() -> Path:
-    if not enabled(current_app.config):  # registered only when enabled: never reached
-        abort(404)
-    return Path(current_app.config["MAIL_DIR"])
-
-
-@bp.get("")
-def index():
-    folder = _folder()
-    return render_template(
-        "dev_mail/index.html", messages=newest(folder), folder=folder, limit=NEWEST
-    )
-
-
-@bp.get("/<name>")
-def message(name: str):
-    folder = _folder()
-    path = find(folder, name)
-    if path is None:
-        abort(404)
-    return render_template("dev_mail/message.html", shown=show(path), folder=folder)

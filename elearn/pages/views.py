@@ -1,4 +1,4 @@
-"""Pages that belong to no domain: the start page."""
+"""The routes of the pages that belong to no domain: home, privacy and accessibility."""
 
 from flask import Blueprint, redirect, render_template
 from flask_login import current_user

@@ -11,11 +11,9 @@ from elearn.auth.accounts import find_user, start_session
 from elearn.auth.landing import landing_url
 from elearn.auth.passwords import PasswordOwner
 from elearn.extensions import db, limiter
-from elearn.forms import ConfirmForm
-from elearn.links import site_url
 from elearn.mail import after_response, send_mail_or_log
 from elearn.models import Invitation, Organisation, User, normalise_email, utcnow
-from elearn.organisations import operations
+from elearn.organisations import codes_and_domains, invitations, memberships
 from elearn.organisations.forms import (
     AcceptInvitationForm,
     CreateAccountForm,
@@ -25,7 +23,10 @@ from elearn.organisations.forms import (
 )
 from elearn.organisations.registration import request_registration
 from elearn.organisations.tokens import display_join_code, normalise_join_code
-from elearn.security import limited_per_address
+from elearn.permissions import can_accept_invitation
+from elearn.web.forms import ConfirmForm
+from elearn.web.links import site_url
+from elearn.web.security import limited_per_address
 
 bp = Blueprint("joining", __name__)
 
@@ -79,7 +80,7 @@ def register_organisation():
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @limiter.limit(JOIN_LIMIT)
 def invitation(token: str):
-    invitation = operations.usable_invitation(token, utcnow())
+    invitation = invitations.usable_invitation(token, utcnow())
     if invitation is None:
         return render_template("joining/invitation_invalid.html"), 404
     if current_user.is_authenticated:
@@ -96,19 +97,19 @@ def invitation(token: str):
         )
         if user is None:
             abort(409)
-        operations.accept_invitation(invitation, user)
+        invitations.accept_invitation(invitation, user)
         db.session.commit()
         return welcome(user, invitation.organisation)
     return render_template("joining/invitation.html", invitation=invitation, form=form)
 
 
 def accept_signed_in(invitation: Invitation):
-    if current_user.email != invitation.email:
+    if not can_accept_invitation(current_user, invitation):
         return render_template("joining/invitation_other_account.html"), 403
     form = ConfirmForm()
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        operations.accept_invitation(invitation, user)
+        invitations.accept_invitation(invitation, user)
         db.session.commit()
         flash(f"You have joined {invitation.organisation.name}.", "success")
         return redirect(landing_url(user))
@@ -121,7 +122,7 @@ def join():
     form = JoinCodeForm(data={"code": request.args.get("code", "")})
     if not form.validate_on_submit():
         return render_template("joining/join.html", form=form)
-    organisation = operations.organisation_for_join_code(form.code.data)
+    organisation = codes_and_domains.organisation_for_join_code(form.code.data)
     if organisation is None:
         form.code.errors.append("Enter a join code that is in use: check it with your manager")
         return render_template("joining/join.html", form=form)
@@ -144,14 +145,14 @@ def join():
 def join_signed_in(code: str):
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in", next=url_for(".join", code=code)))
-    organisation = operations.organisation_for_join_code(code)
+    organisation = codes_and_domains.organisation_for_join_code(code)
     if organisation is None or not ConfirmForm().validate_on_submit():
         flash("That join code is no longer in use. Check it with your manager.", "info")
         return redirect(url_for(".join"))
-    if operations.active_membership(current_user.id, organisation.id) is not None:
+    if memberships.active_membership(current_user.id, organisation.id) is not None:
         flash(f"You are already a member of {organisation.name}.", "info")
         return redirect(url_for("courses.my_training"))
-    operations.join(organisation, db.session.get(User, current_user.id), how="joined_by_code")
+    memberships.join(organisation, db.session.get(User, current_user.id), how="joined_by_code")
     db.session.commit()
     flash(f"You have joined {organisation.name}.", "success")
     return redirect(url_for("courses.my_training"))
@@ -186,7 +187,7 @@ def create_account():
         after_response(lambda: email_new_account_link(email, name, code))
         return render_template("joining/check_email.html", email=email)
     code = normalise_join_code(form.join_code.data or "")
-    organisation = operations.organisation_for_join_code(code) if code else None
+    organisation = codes_and_domains.organisation_for_join_code(code) if code else None
     return render_template(
         "joining/create_account.html",
         form=form,
@@ -209,9 +210,9 @@ def confirm_account(token: str):
         )
         if user is None:
             return render_template("joining/link_invalid.html"), 404
-        organisation = operations.organisation_to_join(user.email, details.get("code"))
+        organisation = codes_and_domains.organisation_to_join(user.email, details.get("code"))
         if organisation is not None:
-            operations.join(
+            memberships.join(
                 organisation,
                 user,
                 how="joined_by_code" if details.get("code") else "joined_by_domain",

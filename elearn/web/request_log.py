@@ -4,7 +4,7 @@ email addresses and searches kept out of every log (people are named in it by id
 Links in emails carry their token in the path (/reset-password/<token>,
 /invitations/<token>, /create-account/<token>), so an access log would keep a working
 link. Every log elearn writes through replaces the token with [token]: the development
-server's log, and gunicorn's access log with `--logger-class elearn.request_log.AccessLog`.
+server's log, and gunicorn's access log with `--logger-class elearn.web.request_log.AccessLog`.
 docs/deployment.md gives the nginx log format that does the same.
 """
 

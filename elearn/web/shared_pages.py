@@ -21,7 +21,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from elearn.permissions import manages_any_organisation
-from elearn.security import csp_nonce
+from elearn.web.security import csp_nonce
 
 MAX_PAGES = 512  # pages x menus; the oldest rendered goes first
 _lock = threading.Lock()

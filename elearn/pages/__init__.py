@@ -1,0 +1,1 @@
+"""Pages that belong to no domain: the start page, privacy and accessibility."""
