@@ -34,7 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     _load_content(app)
     _register_blueprints(app)
 
-    from elearn import cli, tasks
+    from elearn import cli, schedule, tasks  # noqa: F401  # schedule: its periodic tasks
     from elearn.web import request_log, security
 
     tasks.init_app(app)

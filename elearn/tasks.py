@@ -59,7 +59,6 @@ def init_app(app: Flask) -> None:
     else:
         huey.storage = storage_for(app.config["TASKS_URL"], huey.name, Path(app.instance_path))
         huey._immediate = False
-    import elearn.schedule  # noqa: F401  # the periodic tasks, registered
 
 
 def _in_app_context(function: Callable) -> Callable:
