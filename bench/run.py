@@ -86,12 +86,12 @@ class Consumer:
         from elearn import tasks
 
         while not self.stopping.is_set():
+            self.idle.clear()  # before taking a task, so that drain() never misses one
             queued = tasks.huey.dequeue()
             if queued is None:
                 self.idle.set()
                 time.sleep(0.01)
                 continue
-            self.idle.clear()
             tasks.huey.execute(queued)
 
     def drain(self, timeout: float = 1800) -> None:

@@ -20,14 +20,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-__all__ = ["crontab", "huey", "init_app", "periodic", "resume", "run_queued", "task"]
+__all__ = ["crontab", "huey", "init_app", "on_resume", "periodic", "resume", "run_queued", "task"]
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ _app: Flask | None = None
 _resumers: list[Callable[[], None]] = []
 
 
-def storage_for(url: str, name: str, instance_dir: Path):
+def storage_for(url: str, name: str):
     """The Huey storage ELEARN_TASKS_URL names: redis://..., sqlite:///path, memory://."""
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisStorage(name, url=url)
@@ -57,7 +56,7 @@ def init_app(app: Flask) -> None:
         huey.storage = MemoryStorage(huey.name)
         huey._immediate = True
     else:
-        huey.storage = storage_for(app.config["TASKS_URL"], huey.name, Path(app.instance_path))
+        huey.storage = storage_for(app.config["TASKS_URL"], huey.name)
         huey._immediate = False
 
 

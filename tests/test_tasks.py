@@ -49,12 +49,10 @@ def test_the_schedule_runs_each_task_as_often_as_it_says(app):
 
 
 def test_a_queue_is_named_by_its_url(tmp_path):
-    assert isinstance(tasks.storage_for(f"sqlite:///{tmp_path}/t.db", "x", tmp_path), SqliteStorage)
-    assert type(tasks.storage_for("redis://127.0.0.1:6379/3", "x", tmp_path)).__name__ == (
-        "RedisStorage"
-    )
+    assert isinstance(tasks.storage_for(f"sqlite:///{tmp_path}/t.db", "x"), SqliteStorage)
+    assert type(tasks.storage_for("redis://127.0.0.1:6379/3", "x")).__name__ == ("RedisStorage")
     with pytest.raises(ValueError, match="ELEARN_TASKS_URL"):
-        tasks.storage_for("amqp://127.0.0.1", "x", tmp_path)
+        tasks.storage_for("amqp://127.0.0.1", "x")
 
 
 def test_there_is_nothing_to_consume_where_tasks_run_at_once(app):
