@@ -277,7 +277,7 @@ def consume(workers: int):
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     tasks.resume()
-    tasks.huey.create_consumer(workers=workers, periodic=True).run()
+    tasks.consumer(workers).run()
 
 
 def init_app(app: Flask) -> None:

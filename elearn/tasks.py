@@ -24,9 +24,20 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
+from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-__all__ = ["crontab", "huey", "init_app", "on_resume", "periodic", "resume", "run_queued", "task"]
+__all__ = [
+    "consumer",
+    "crontab",
+    "huey",
+    "init_app",
+    "on_resume",
+    "periodic",
+    "resume",
+    "run_queued",
+    "task",
+]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +111,21 @@ def resume() -> None:
         log.info("released the locks of a consumer that stopped: %s", ", ".join(sorted(flushed)))
     for resumer in _resumers:
         _in_app_context(resumer)()
+
+
+class _Consumer(Consumer):
+    """Huey's consumer, hearing Ctrl-C from its first moment. Huey sets its signal handlers
+    only once its threads run, after logging that it started: a Ctrl-C in between was a
+    KeyboardInterrupt, its tasks cut short and no "Consumer exiting"."""
+
+    def start(self) -> None:
+        self._set_signal_handlers()  # a signal now is noticed by the first loop
+        super().start()
+
+
+def consumer(workers: int) -> Consumer:
+    """The consumer `flask tasks consume` runs: queued tasks and the periodic ones."""
+    return _Consumer(huey, workers=workers, periodic=True)
 
 
 def run_queued() -> int:

@@ -60,6 +60,34 @@ def test_there_is_nothing_to_consume_where_tasks_run_at_once(app):
     assert result.exit_code == 1 and "nothing to consume" in result.output
 
 
+CTRL_C_AS_IT_STARTS = """
+import logging, os, signal
+from elearn import tasks
+logging.basicConfig(level=logging.INFO)
+tasks.huey._immediate = False  # its queue in memory, as the module makes it
+consumer = tasks.consumer(workers=1)
+start_scheduler = consumer.scheduler.start
+def interrupted():  # after "Huey consumer started", before Huey's own signal handlers
+    os.kill(os.getpid(), signal.SIGINT)
+    start_scheduler()
+consumer.scheduler.start = interrupted
+consumer.run()
+"""
+
+
+def test_a_ctrl_c_as_the_consumer_starts_stops_it_gracefully():
+    """`make run` then Ctrl-C at once: the consumer was told, and finishes what it does."""
+    done = subprocess.run(  # noqa: S603 (our own script)
+        [sys.executable, "-c", CTRL_C_AS_IT_STARTS],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Received SIGINT" in done.stderr and "Consumer exiting." in done.stderr, done.stderr
+
+
 # --- a real consumer -------------------------------------------------------------------
 
 
