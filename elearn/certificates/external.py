@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from elearn import audit
 from elearn.courses.catalogue import Course
+from elearn.courses.operations import new_completion
 from elearn.courses.standing import update_standing
 from elearn.dates import add_months
 from elearn.extensions import db
@@ -26,7 +27,6 @@ from elearn.models import (
     ExternalRecord,
     ExternalStatus,
     Membership,
-    Organisation,
     User,
     utcnow,
 )
@@ -161,26 +161,12 @@ def _expires_at(completed_at: datetime, course: Course) -> datetime | None:
 
 
 def _external_completion(record: ExternalRecord, course: Course) -> Completion:
-    completed_at = _completed_at(record)
-    sequence = db.session.scalar(
-        select(func.coalesce(func.max(Completion.sequence), 0)).where(
-            Completion.user_id == record.user_id, Completion.course_slug == course.slug
-        )
-    )
-    organisations = db.session.scalars(
-        select(Organisation)
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .where(Membership.user_id == record.user_id, Membership.left_at.is_(None))
-    ).all()
-    completion = Completion(
-        user_id=record.user_id,
-        course_slug=course.slug,
+    completion = new_completion(
+        record.user_id,
+        course,
+        _completed_at(record),
+        CompletionMethod.EXTERNAL,
         course_version=f"external: {record.course_name}"[:40],
-        sequence=sequence + 1,
-        completed_at=completed_at,
-        expires_at=_expires_at(completed_at, course),
-        method=CompletionMethod.EXTERNAL,
-        organisations=list(organisations),
     )
     db.session.add(completion)
     db.session.flush()

@@ -29,6 +29,7 @@ REISSUED_AS_IS = (
     "course_title",
     "course_version",
     "method",
+    "delivered",
     "issuer",
     "completed_at",
     "expires_at",
@@ -36,10 +37,15 @@ REISSUED_AS_IS = (
 
 
 def issue_certificate(
-    completion: Completion, course: Course, user: User, issued_at: datetime | None = None
+    completion: Completion,
+    course: Course,
+    user: User,
+    issued_at: datetime | None = None,
+    delivered: str | None = None,
 ) -> Certificate:
     """A certificate for an e-learning or face-to-face completion, in the caller's
-    transaction; issued now, or when `issued_at` says (the demo's months of training)."""
+    transaction; issued now, or when `issued_at` says (the demo's months of training).
+    `delivered` is what a face-to-face one says of its session ("on ... at ...")."""
     certificate = Certificate(
         code=new_code(),
         completion_id=completion.id,
@@ -49,6 +55,7 @@ def issue_certificate(
         course_title=course.title,
         course_version=completion.course_version,
         method=completion.method,
+        delivered=delivered,
         issuer=current_app.config["ELEARN_ISSUER"],
         completed_at=completion.completed_at,
         expires_at=completion.expires_at,

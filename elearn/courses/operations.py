@@ -154,6 +154,26 @@ def complete_if_done(user_id: int, course: Course, now: datetime) -> Completion 
     progress = course_progress(user_id, course, now)
     if progress.status == Status.COMPLETED or not progress.all_done:
         return None
+    completion = new_completion(user_id, course, now, CompletionMethod.E_LEARNING)
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        return None  # a concurrent request recorded this completion first
+    update_standing(user_id, course.slug)
+    completion_recorded.send(completion, course=course, user=db.session.get(User, user_id))
+    return completion
+
+
+def new_completion(
+    user_id: int,
+    course: Course,
+    completed_at: datetime,
+    method: str,
+    course_version: str | None = None,
+) -> Completion:
+    """A person's next completion of a course (not yet added to the session), credited to
+    the organisations they belong to now, expiring as the course says."""
     sequence = db.session.scalar(
         select(func.coalesce(func.max(Completion.sequence), 0)).where(
             Completion.user_id == user_id, Completion.course_slug == course.slug
@@ -164,24 +184,18 @@ def complete_if_done(user_id: int, course: Course, now: datetime) -> Completion 
         .join(Membership, Membership.organisation_id == Organisation.id)
         .where(Membership.user_id == user_id, Membership.left_at.is_(None))
     ).all()
-    completion = Completion(
+    return Completion(
         user_id=user_id,
         course_slug=course.slug,
-        course_version=course.version,
+        course_version=course_version or course.version,
         sequence=sequence + 1,
-        completed_at=now,
-        expires_at=add_months(now, course.valid_for_months) if course.valid_for_months else None,
-        method=CompletionMethod.E_LEARNING,
+        completed_at=completed_at,
+        expires_at=(
+            add_months(completed_at, course.valid_for_months) if course.valid_for_months else None
+        ),
+        method=method,
         organisations=list(organisations),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(completion)
-    except IntegrityError:
-        return None  # a concurrent request recorded this completion first
-    update_standing(user_id, course.slug)
-    completion_recorded.send(completion, course=course, user=db.session.get(User, user_id))
-    return completion
 
 
 def best_score(user_id: int, course: Course, module: Module) -> int | None:

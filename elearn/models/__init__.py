@@ -9,6 +9,16 @@ from elearn.models.certificate import (
     CertificateStatus,
 )
 from elearn.models.external import ExternalRecord, ExternalStatus
+from elearn.models.face_to_face import (
+    Attendance,
+    Audience,
+    Booking,
+    BookingStatus,
+    Facilitator,
+    SessionStatus,
+    TrainingSession,
+    session_facilitator,
+)
 from elearn.models.learning import (
     AttemptStatus,
     Completion,
@@ -41,7 +51,11 @@ __all__ = [
     "ArchiveStatus",
     "Assignment",
     "AttemptStatus",
+    "Attendance",
+    "Audience",
     "AuditEvent",
+    "Booking",
+    "BookingStatus",
     "Certificate",
     "CertificateArchive",
     "CertificateArchiveChunk",
@@ -51,6 +65,7 @@ __all__ = [
     "CourseStanding",
     "ExternalRecord",
     "ExternalStatus",
+    "Facilitator",
     "Invitation",
     "InvitationBatch",
     "Membership",
@@ -62,8 +77,11 @@ __all__ = [
     "ReminderLog",
     "ReportFigures",
     "Role",
+    "SessionStatus",
+    "TrainingSession",
     "User",
     "completion_organisation",
     "normalise_email",
+    "session_facilitator",
     "utcnow",
 ]

@@ -45,13 +45,19 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    completion_id: Mapped[int] = mapped_column(ForeignKey("completion.id"), index=True)
+    # None once a completion is withdrawn (an attendance mark corrected): the
+    # certificate is revoked and stays, so that its code still says so.
+    completion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("completion.id", ondelete="SET NULL"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     name_printed: Mapped[str] = mapped_column(String(200))
     course_slug: Mapped[str] = mapped_column(String(80))
     course_title: Mapped[str] = mapped_column(String(200))
     course_version: Mapped[str] = mapped_column(String(40))
     method: Mapped[str] = mapped_column(String(20))
+    # Face to face: "on 12 December 2026 at Guildhall, facilitated by ..." as printed.
+    delivered: Mapped[str | None] = mapped_column(String(500))
     issuer: Mapped[str] = mapped_column(String(200))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -60,7 +66,7 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(String(500))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
 
-    completion: Mapped[Completion] = relationship()
+    completion: Mapped[Completion | None] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side=[id])
 
     def status(self, now: datetime) -> CertificateStatus:

@@ -1,0 +1,158 @@
+"""Face-to-face sessions: when booking closes, places taken, and who may see and book them.
+
+Times are entered as London wall-clock times and kept in UTC: a session at 10am on 29
+March (the day the clocks go forward) is 09:00 UTC, one on 25 October 10:00 UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import String, cast, func, or_, select
+
+from elearn.dates import LONDON
+from elearn.extensions import db
+from elearn.models import (
+    Audience,
+    Booking,
+    BookingStatus,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    SessionStatus,
+    TrainingSession,
+    User,
+    utcnow,
+)
+from elearn.web.filters import london_datetime
+
+
+def london_moment(day: date, at: time) -> datetime:
+    """The UTC moment of a London wall-clock time. In the hour that happens twice (end
+    of October) the first is meant; in the hour that never happens (end of March) the
+    time is read as it would be an hour later, as a clock put forward reads."""
+    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)  # fold=0: the first
+
+
+# --- booking windows and places ----------------------------------------------------------
+
+
+def closes_at(session: TrainingSession) -> datetime:
+    return session.starts_at - timedelta(hours=session.closes_hours_before)
+
+
+def booking_open(session: TrainingSession, now: datetime | None = None) -> bool:
+    return not session.is_cancelled and (now or utcnow()) < closes_at(session)
+
+
+def places_taken(session: TrainingSession) -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            Booking.session_id == session.id, Booking.status == BookingStatus.BOOKED
+        )
+    )
+
+
+def active_bookings(session: TrainingSession):
+    """Everyone with a place or on the waiting list."""
+    return db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.session_id == session.id,
+            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.WAITING)),
+        )
+        .order_by(Booking.status, Booking.waiting_since, Booking.id)
+    )
+
+
+def taken_by_session(session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(places taken, people waiting) for each session, in one statement."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking.session_id, Booking.status, func.count())
+        .where(
+            Booking.session_id.in_(session_ids),
+            Booking.status.in_((BookingStatus.BOOKED, BookingStatus.WAITING)),
+        )
+        .group_by(Booking.session_id, Booking.status)
+    )
+    taken: dict[int, list[int]] = {}
+    for session_id, status, count in rows:
+        pair = taken.setdefault(session_id, [0, 0])
+        pair[0 if status == BookingStatus.BOOKED else 1] = count
+    return {key: (booked, waiting) for key, (booked, waiting) in taken.items()}
+
+
+def describe(session: TrainingSession) -> str:
+    """'12 December 2026 at 10:00am, Guildhall' for messages and emails."""
+    where = session.venue or "online"
+    return f"{london_datetime(session.starts_at)}, {where}"
+
+
+# --- who sees which sessions --------------------------------------------------------------
+
+
+def _audience_of(user: User):
+    """The condition on TrainingSession for sessions `user` may see and book."""
+    if user.is_authenticated and user.is_cst_admin:
+        return None
+    conditions = [TrainingSession.audience == Audience.ALL]
+    if user.is_authenticated:
+        memberships = db.session.execute(
+            select(Organisation.id, Organisation.sector)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.left_at.is_(None),
+                Organisation.status == OrganisationStatus.APPROVED,
+            )
+        ).all()
+        organisation_ids = [row.id for row in memberships]
+        sectors = {row.sector for row in memberships}
+        if organisation_ids:
+            conditions.append(
+                (TrainingSession.audience == Audience.ORGANISATION)
+                & TrainingSession.organisation_id.in_(organisation_ids)
+            )
+        if sectors:
+            # sectors is a JSON list: held sorted, matched as text.
+            conditions.append(
+                (TrainingSession.audience == Audience.SECTORS)
+                & or_(
+                    *(
+                        cast(TrainingSession.sectors, String).like(f'%"{sector}"%')
+                        for sector in sorted(sectors)
+                    )
+                )
+            )
+    return or_(*conditions)
+
+
+def open_to(session: TrainingSession, user: User) -> bool:
+    """Whether `user` (or a visitor) may see the session and book it."""
+    condition = _audience_of(user)
+    if condition is None:
+        return True
+    return (
+        db.session.scalar(
+            select(TrainingSession.id).where(TrainingSession.id == session.id, condition)
+        )
+        is not None
+    )
+
+
+def upcoming(
+    user: User, course_slug: str | None = None, now: datetime | None = None
+) -> list[TrainingSession]:
+    """Sessions not yet started that `user` may see, soonest first."""
+    statement = select(TrainingSession).where(
+        TrainingSession.status == SessionStatus.SCHEDULED,
+        TrainingSession.starts_at > (now or utcnow()),
+    )
+    if course_slug:
+        statement = statement.where(TrainingSession.course_slug == course_slug)
+    condition = _audience_of(user)
+    if condition is not None:
+        statement = statement.where(condition)
+    return list(db.session.scalars(statement.order_by(TrainingSession.starts_at)))
