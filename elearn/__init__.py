@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.auth.views import bp as auth_bp
     from elearn.certificates.views import bp as certificates_bp
     from elearn.courses.views import bp as courses_bp
+    from elearn.face_to_face.views import bp as face_to_face_bp
     from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
     from elearn.organisations.joining_views import bp as joining_bp
     from elearn.organisations.views import bp as organisations_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         admin_bp,
         certificates_bp,
+        face_to_face_bp,
         reports_bp,
     )
     for blueprint in blueprints:

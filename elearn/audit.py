@@ -24,6 +24,14 @@ FACTS = frozenset(
     {
         "already_members",
         "batch",
+        "bookings",  # how many were told a session was cancelled
+        "changed",  # which of a session's details changed
+        "for",  # whom a place was booked for (an account's id)
+        "invited",  # whether a walk-in was invited
+        "mark",  # an attendance mark
+        "session",  # a session's reference
+        "status",  # a booking's status
+        "was",  # the mark before a correction
         "before",  # an organisation's name and sector before a change
         "codes_wait_until",
         "course",

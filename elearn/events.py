@@ -7,3 +7,8 @@ signals = Namespace()
 # Sent by courses when a learner completes a course by e-learning, inside the transaction
 # that records it: certificates answers by issuing the certificate.
 completion_recorded = signals.signal("completion-recorded")
+
+# Sent by organisations when a person joins one (an invitation accepted, a join code),
+# inside the transaction: face-to-face sessions give them the walk-in bookings made for
+# their address before they had an account.
+member_joined = signals.signal("member-joined")

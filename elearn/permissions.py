@@ -18,8 +18,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import Exists, bindparam, select
 
 from elearn.extensions import db
+from elearn.face_to_face.sessions import open_to
 from elearn.models import (
+    Booking,
     ExternalRecord,
+    Facilitator,
     Invitation,
     InvitationBatch,
     Membership,
@@ -27,6 +30,7 @@ from elearn.models import (
     OrganisationStatus,
     QuizAttempt,
     Role,
+    TrainingSession,
     User,
     normalise_email,
 )
@@ -190,6 +194,60 @@ def must_turn_on_two_factor(user: User) -> bool:
     """Where CST admins are required to use two-step sign-in (REQUIRE_2FA_FOR_ADMINS), a
     CST admin without it may do nothing else until they turn it on."""
     return bool(user.is_authenticated and user.is_cst_admin and not user.two_factor_enabled)
+
+
+# --- face-to-face sessions ----------------------------------------------------------------
+
+
+def is_facilitator(user: User) -> bool:
+    """Someone CST has named to run face-to-face sessions."""
+    if not user.is_authenticated:
+        return False
+    return db.session.get(Facilitator, user.id) is not None
+
+
+def can_schedule_sessions(user: User) -> bool:
+    """CST admins and the facilitators they name create sessions."""
+    return bool(user.is_authenticated and user.is_active) and (
+        bool(user.is_cst_admin) or is_facilitator(user)
+    )
+
+
+def can_run_session(user: User, session: TrainingSession) -> bool:
+    """CST, or a facilitator of this session (and named still): edit it, cancel it, see
+    who is booked and keep its register."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_cst_admin:
+        return True
+    return is_facilitator(user) and any(person.id == user.id for person in session.facilitators)
+
+
+def can_mark(user: User, booking: Booking) -> bool:
+    """Who keeps the register marks it, but never their own attendance: someone else
+    says they were there."""
+    return can_run_session(user, booking.session) and booking.user_id != user.id
+
+
+def can_close_register(user: User, session: TrainingSession) -> bool:
+    """CST closes a session's register (the marks are final), whoever facilitated it."""
+    return bool(user.is_authenticated and user.is_active and user.is_cst_admin)
+
+
+def can_see_session(user: User, session: TrainingSession) -> bool:
+    """Those it is open to, and those who run it; a visitor sees the ones open to all."""
+    return can_run_session(user, session) or open_to(session, user)
+
+
+def can_cancel_booking(user: User, booking: Booking) -> bool:
+    """The person booked, a manager of the organisation it was booked through, or those
+    who run the session."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if booking.user_id == user.id or can_run_session(user, booking.session):
+        return True
+    organisation = booking.organisation
+    return organisation is not None and can(user, Action.MANAGE_MEMBERS, organisation)
 
 
 def requires(action: Action):

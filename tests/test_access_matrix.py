@@ -7,12 +7,20 @@ cannot be added without saying who may use it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from elearn.models import Certificate, ExternalRecord, QuizAttempt
+from elearn.models import (
+    Booking,
+    Certificate,
+    ExternalRecord,
+    Facilitator,
+    QuizAttempt,
+    TrainingSession,
+    utcnow,
+)
 from tests.conftest import Browser
 from tests.test_journey import answer, open_quiz, read_modules
 
@@ -87,6 +95,37 @@ EXPECTED: dict[str, dict[str, int]] = {
         "other_manager": 302,
         "cst_admin": 302,
     },
+    # Face-to-face sessions: one open to all, the learner booked on it, run by CST.
+    "face_to_face.index": EVERYONE,
+    "face_to_face.session": EVERYONE,
+    "face_to_face.book": {"visitor": 302, **dict.fromkeys(ROLES[1:], 302)},
+    "face_to_face.cancel_booking": {
+        "visitor": 302,
+        "learner": 302,
+        "other_learner": 404,
+        "manager": 302,  # the learner's manager
+        "other_manager": 404,
+        "cst_admin": 302,
+    },
+    "face_to_face.book_members": {
+        "visitor": 302,
+        "learner": 403,
+        "other_learner": 403,
+        "manager": 200,
+        "other_manager": 200,
+        "cst_admin": 200,
+    },
+    "face_to_face.manage": CST,
+    "face_to_face.new": CST,
+    "face_to_face.edit": CST,
+    "face_to_face.cancel": CST,
+    "face_to_face.register_page": CST,
+    "face_to_face.mark": {**CST, "cst_admin": 302},
+    "face_to_face.walk_in": {**CST, "cst_admin": 302},
+    "face_to_face.close_register": {**CST, "cst_admin": 302},
+    "face_to_face.sign_in_sheet": CST,
+    "face_to_face.facilitators_page": CST,
+    "face_to_face.remove_facilitator_page": {**CST, "cst_admin": 302},
     "reports.index": CST,
     "reports.sector": CST,
     "reports.export_csv": CST,
@@ -122,6 +161,25 @@ def world(app, make, session):
         evidence_type="application/pdf",
     )
     session.add(record)
+    starts = utcnow() + timedelta(days=10)
+    training = TrainingSession(
+        public_id="a1b2c3d4e5f60718",
+        course_slug="basics",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        venue="Guildhall",
+        capacity=20,
+    )
+    facilitator = make.user(full_name="Named Facilitator")
+    session.add_all([training, Facilitator(user_id=facilitator.id)])
+    session.flush()
+    booking = Booking(
+        session_id=training.id,
+        user_id=people["learner"].id,
+        organisation_id=ours.id,
+        status="booked",
+    )
+    session.add(booking)
     session.commit()
     values = {
         "code": session.scalar(select(Certificate.code)),
@@ -133,6 +191,9 @@ def world(app, make, session):
         "sector": "business",
         "token": "not-a-real-token",
         "name": "courses",
+        "reference": training.public_id,
+        "booking_id": booking.id,
+        "facilitator_id": facilitator.id,
     }
     return people, values
 

@@ -40,10 +40,12 @@ from elearn.config import TestConfig
 from elearn.extensions import db
 from elearn.models import (
     AuditEvent,
+    Booking,
     CertificateArchive,
     CertificateArchiveChunk,
     Completion,
     ExternalRecord,
+    Facilitator,
     Invitation,
     InvitationBatch,
     Membership,
@@ -51,6 +53,7 @@ from elearn.models import (
     Organisation,
     QuizAttempt,
     ReminderLog,
+    TrainingSession,
     User,
     utcnow,
 )
@@ -347,6 +350,28 @@ def everything(make: Factory, browser: Browser) -> dict:
                 detail={"before": {"name": f"{NAME} Ltd"}, "name": "Duplicate Ltd"},
                 ip_address="192.0.2.10",
             ),
+        ]
+    )
+    training = TrainingSession(
+        public_id="b" * 16,
+        course_slug="basics",
+        starts_at=now,
+        ends_at=now + timedelta(hours=2),
+        venue="Guildhall",
+        capacity=10,
+    )
+    session.add(training)
+    session.flush()
+    session.add_all(
+        [
+            Booking(
+                session_id=training.id,
+                user_id=learner.id,
+                organisation_id=org.id,
+                attendance="attended",
+                booked_by_id=manager.id,
+            ),
+            Facilitator(user_id=learner.id, organisation_id=org.id),
         ]
     )
     session.get(User, learner.id).failed_sign_ins = 2

@@ -45,7 +45,10 @@ def certificate_inputs(certificate: Certificate, verify_url: str) -> dict[str, s
         "keywords": "\n".join(["certificate", certificate.course_slug, code]),
         "name": certificate.name_printed,
         "course": certificate.course_title,
-        "edition": f"Edition {certificate.course_version}, completed {method} "
+        "edition": f"Edition {certificate.course_version}, completed face-to-face "
+        f"{certificate.delivered}"
+        if certificate.delivered
+        else f"Edition {certificate.course_version}, completed {method} "
         f"on {london_date(certificate.completed_at)}",
         "valid": f"Valid until {london_date(expires)}" if expires is not None else "",
         "url": verify_url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select, type_coerce
+from sqlalchemy import case, delete, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,13 +28,21 @@ def standing_select():
 
 
 def update_standing(user_id: int, course_slug: str, session: Session | None = None) -> None:
-    """Recompute one person's standing in one course, after a completion was added."""
+    """Recompute one person's standing in one course, after a completion was added (or
+    withdrawn: with none left, they have no standing in it)."""
     session = session or db.session
     row = session.execute(
         standing_select().where(
             Completion.user_id == user_id, Completion.course_slug == course_slug
         )
-    ).one()
+    ).one_or_none()
+    if row is None:
+        session.execute(
+            delete(CourseStanding).where(
+                CourseStanding.user_id == user_id, CourseStanding.course_slug == course_slug
+            )
+        )
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(CourseStanding).values(

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from elearn import audit
 from elearn.certificates.operations import issue_certificate, revoke_certificate
 from elearn.courses.catalogue import current_catalogue
 from elearn.courses.operations import new_completion
 from elearn.courses.standing import update_standing
+from elearn.events import member_joined
 from elearn.extensions import db
 from elearn.face_to_face.bookings import book
 from elearn.models import (
@@ -29,12 +30,14 @@ from elearn.models import (
     Certificate,
     Completion,
     CompletionMethod,
+    Invitation,
     Organisation,
     TrainingSession,
     User,
     normalise_email,
     utcnow,
 )
+from elearn.organisations.invitations import invite_one
 from elearn.web.filters import london_date
 
 
@@ -74,9 +77,11 @@ def mark(booking: Booking, attendance: str, by: User, now: datetime | None = Non
         raise RegisterRefused("Choose attended, partly attended or absent.")
     if booking.status != BookingStatus.BOOKED:
         raise RegisterRefused("Only people with a place are on the register.")
+    now = now or utcnow()
+    if now < session.starts_at:
+        raise RegisterRefused("Attendance can be marked once the session has started.")
     if booking.attendance == attendance:
         return  # a double submit, or the same mark again
-    now = now or utcnow()
     before = booking.attendance
     booking.attendance = attendance
     booking.marked_at = now
@@ -141,7 +146,7 @@ def add_walk_in(
     email: str | None = None,
     name: str | None = None,
     organisation: Organisation | None = None,
-) -> tuple[Booking, bool]:
+) -> tuple[Booking, Invitation | None]:
     """Someone in the room who had not booked: by email (someone with an account is
     booked; anyone else is invited to the organisation, and linked when they accept), or
     by name and organisation for people with no email. Returns the booking and whether
@@ -152,15 +157,18 @@ def add_walk_in(
         email = normalise_email(email)
         person = db.session.scalar(select(User).where(User.email == email))
         if person is not None:
-            return book(session, person, by, walk_in=True), False
+            return book(session, person, by, walk_in=True), None
         if organisation is None:
             raise RegisterRefused("Choose the organisation to invite them to.")
         existing = db.session.scalar(
             select(Booking).where(Booking.session_id == session.id, Booking.email == email)
         )
         if existing is not None:
-            return existing, False
-    elif not name or organisation is None:
+            return existing, None
+        invitation = invite_one(organisation, email, by)
+    else:
+        invitation = None
+    if not email and (not name or organisation is None):
         raise RegisterRefused("Give their email address, or their name and organisation.")
     booking = Booking(
         session_id=session.id,
@@ -180,9 +188,10 @@ def add_walk_in(
         actor_id=by.id,
     )
     db.session.commit()
-    return booking, bool(email)
+    return booking, invitation
 
 
+@member_joined.connect
 def link_walk_ins(user: User) -> int:
     """Someone invited as a walk-in has an account now: their bookings become theirs,
     and attendance already marked records its completion. Returns how many."""
@@ -222,3 +231,19 @@ def reopen_register(session: TrainingSession, by: User) -> None:
     session.register_closed_by_id = None
     audit.record("register_reopened", session, {}, actor_id=by.id)
     db.session.commit()
+
+
+def attendance_by_session(session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """For each session, how many were marked attended, partly and absent, and how many
+    with a place are not marked yet: one statement for a facilitator's list."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking.session_id, Booking.attendance, func.count())
+        .where(Booking.session_id.in_(session_ids), Booking.status == BookingStatus.BOOKED)
+        .group_by(Booking.session_id, Booking.attendance)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for session_id, attendance, count in rows:
+        found.setdefault(session_id, {})[attendance or "unmarked"] = count
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from elearn import audit
+from elearn.events import member_joined
 from elearn.extensions import db
 from elearn.models import Membership, Organisation, Role, User, utcnow
 
@@ -59,6 +60,7 @@ def join(
         {"organisation": organisation.id, "role": membership.role},
         actor_id=user.id,
     )
+    member_joined.send(user)
     return membership
 
 

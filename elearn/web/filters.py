@@ -31,6 +31,20 @@ def london_datetime(moment: datetime | None) -> str:
     return f"{local:%-d %B %Y} at {local:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
 
 
+def weekday_date(moment: datetime | None) -> str:
+    """'Friday 12 December 2026', in London."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(LONDON):%A %-d %B %Y}"
+
+
+def clock(moment: datetime | None) -> str:
+    """'10:00am', '2:30pm': a time of day in London."""
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(LONDON):%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+
+
 def number(value: int | None) -> str:
     """12,345: thousands separated, as GOV.UK style writes numbers."""
     return "" if value is None else f"{value:,}"
@@ -57,6 +71,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(number, "number")
     app.add_template_filter(london_date, "date")
     app.add_template_filter(london_datetime, "datetime")
+    app.add_template_filter(weekday_date, "weekday_date")
+    app.add_template_filter(clock, "clock")
 
 
 class StrictNameUndefined(Undefined):
