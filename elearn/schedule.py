@@ -5,6 +5,8 @@
 | `keep_dashboard_current`   | every minute      | the dashboard's default view, if out of date  |
 | `send_waiting_invitations` | every ten minutes | invitations a stopped sender left waiting     |
 | `forget_old_zips`          | hourly, at :15    | certificate zips over a day old               |
+| `send_session_reminders`   | hourly, at :45    | reminders of face-to-face sessions, two days  |
+|                            |                   | before (once each)                            |
 | `send_due_reminders`       | daily, 07:00      | reminders and managers' digests (once each)   |
 | `apply_retention`          | daily, 02:30      | erasure after ELEARN_RETENTION_MONTHS, and    |
 |                            |                   | old IP addresses, lists of people and zips    |
@@ -34,6 +36,7 @@ from elearn.certificates.reminders import send_reminders
 from elearn.courses.catalogue import current_catalogue
 from elearn.database import checkpoint_wal
 from elearn.extensions import db
+from elearn.face_to_face import notifications as face_to_face
 from elearn.models import utcnow
 from elearn.organisations.notifications import send_waiting
 from elearn.reports import cache, dashboard
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 
 INVITATIONS = huey.lock_task("invitations")
 REMINDERS = huey.lock_task("reminders")
+SESSION_REMINDERS = huey.lock_task("session-reminders")
 RETENTION = huey.lock_task("retention")
 
 
@@ -62,6 +66,13 @@ def forget_old_zips() -> None:
     forgotten = forget_old_archives()
     if forgotten:
         log.info("deleted %d certificate zips over a day old", forgotten)
+
+
+@periodic(crontab(minute="45"))
+def send_session_reminders() -> None:
+    with SESSION_REMINDERS:
+        sent = face_to_face.send_session_reminders(utcnow())
+    log.info("sent %d reminders of face-to-face sessions", sent)
 
 
 @periodic(crontab(hour="7", minute="0"))

@@ -43,6 +43,7 @@ def test_the_schedule_runs_each_task_as_often_as_it_says(app):
         "keep_dashboard_current": 1440,
         "send_waiting_invitations": 144,
         "forget_old_zips": 24,
+        "send_session_reminders": 24,
         "send_due_reminders": 1,
         "apply_retention": 1,
     }
