@@ -7,7 +7,8 @@ wait for it on almost every view. Instead each view's figures are kept in the da
 them:
 
 - kept figures are *current* while none of the data they depend on has changed (the
-  newest id of completions, memberships, assignments, organisations and audited actions)
+  newest id of completions, memberships, assignments, organisations, face-to-face
+  sessions and bookings, and audited actions: marking the register is one)
   and they are younger than REPORT_CACHE_SECONDS (valid now and overdue move with the
   clock);
 - the dashboard may show figures that are not current, with the time they were worked
@@ -43,10 +44,12 @@ from elearn.extensions import db
 from elearn.models import (
     Assignment,
     AuditEvent,
+    Booking,
     Completion,
     Membership,
     Organisation,
     ReportFigures,
+    TrainingSession,
     utcnow,
 )
 from elearn.tasks import huey
@@ -106,7 +109,14 @@ def data_version() -> str:
         select(
             *(
                 select(func.max(model.id)).scalar_subquery()
-                for model in (Completion, Membership, Assignment, Organisation)
+                for model in (
+                    Completion,
+                    Membership,
+                    Assignment,
+                    Organisation,
+                    Booking,
+                    TrainingSession,
+                )
             ),
             select(AuditEvent.id)
             .where(AuditEvent.action.not_in(ACCOUNT_ONLY))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from elearn.models import Organisation, OrganisationStatus
-from elearn.reports import aggregates
+from elearn.reports import aggregates, channels
 from elearn.reports.aggregates import TOTAL
 from elearn.reports.periods import Period
 from elearn.reports.query import Headline, ReportQuery
@@ -24,15 +24,16 @@ def _percent(part: int, whole: int | None) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def coverage_fields(members=0, trained=0, headcount=None) -> dict:
-    """Coverage of required training: against members who must take it, and headcount."""
+def coverage_fields(members=0, trained=0, headcount=None, attended=0) -> dict:
+    """Coverage of required training: against members who must take it, and headcount
+    (which also counts the attendees with no account: `attended`)."""
     members, trained = int(members or 0), int(trained or 0)  # PostgreSQL sums are Decimal
     headcount = int(headcount) if headcount else None
     return {
         "required_of": members,
         "trained_of_required": trained,
         "coverage": _percent(trained, members),
-        "headcount_coverage": _percent(trained, headcount),
+        "headcount_coverage": _percent(trained + int(attended or 0), headcount),
     }
 
 
@@ -72,9 +73,15 @@ class Figures:
     def monthly(self) -> list[tuple[str, str, int]]:
         return aggregates.monthly(self.query)
 
+    @cached_property
+    def channels(self) -> dict[tuple[str, str], tuple[int, int]]:
+        return channels.by_channel(self.query)
+
     def coverage_of(self, level: str, key: str) -> dict:
-        members, trained, headcount, _ = self.coverage.get((level, key), (0, 0, None, 0))
-        return coverage_fields(members, trained, headcount)
+        members, trained, headcount, _, attended = self.coverage.get(
+            (level, key), (0, 0, None, 0, 0)
+        )
+        return coverage_fields(members, trained, headcount, attended)
 
     # --- the tables ----------------------------------------------------------------------------
 
@@ -133,7 +140,9 @@ class Figures:
         for organisation in db.session.execute(statement.order_by(Organisation.name)):
             key = str(organisation.id)
             _, members, headcount = self.enrolment.get(("organisation", key), (1, 0, None))
-            covered, trained, _, courses = self.coverage.get(("organisation", key), (0, 0, 0, 0))
+            covered, trained, _, courses, attended = self.coverage.get(
+                ("organisation", key), (0, 0, 0, 0, 0)
+            )
             rows.append(
                 {
                     "organisation_id": organisation.id,
@@ -144,7 +153,9 @@ class Figures:
                     "people_trained": self.credited.get(("organisation", key), (0,))[0],
                     "overdue": self.overdue.get(key, 0),
                     # The headcount counts once for each course the organisation requires.
-                    **coverage_fields(covered, trained, (headcount or 0) * int(courses or 0)),
+                    **coverage_fields(
+                        covered, trained, (headcount or 0) * int(courses or 0), attended
+                    ),
                 }
             )
         return rows
@@ -153,7 +164,7 @@ class Figures:
         """Organisation and course pairs whose coverage is below the threshold (percent)."""
         below = {
             key: (members, trained)
-            for (level, key), (members, trained, _, _) in self.coverage.items()
+            for (level, key), (members, trained, *_) in self.coverage.items()
             if level == "pair" and trained * 100 < members * threshold
         }
         if not below:
@@ -183,6 +194,10 @@ class Figures:
                 }
             )
         return sorted(rows, key=lambda row: (row["coverage"], row["name"]))
+
+    def by_channel(self) -> list[dict]:
+        """People trained and completions in the period per course and channel."""
+        return channels.channel_rows(self.query, self.channels)
 
     def trend(self) -> dict[str, dict[str, int]]:
         """Completions per course per month of the period, zero-filled."""

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from elearn.courses.catalogue import current_catalogue
 from elearn.models import SECTORS, utcnow
-from elearn.reports import cache, coverage
+from elearn.reports import cache, coverage, sessions
+from elearn.reports.aggregates import TOTAL
 from elearn.reports.periods import Period
 from elearn.reports.query import Headline, ReportQuery
 from elearn.reports.summary import summary
@@ -31,6 +32,10 @@ class Dashboard:
     gaps: list[dict] = field(default_factory=list)
     overdue: list[dict] = field(default_factory=list)
     sectors_without: list[str] = field(default_factory=list)
+    channels: list[dict] = field(default_factory=list)
+    # Face-to-face: the next sessions with places left, and the period's no-shows.
+    upcoming: list[dict] = field(default_factory=list)
+    no_shows: dict | None = None
     # False while the figures shown are older ones and new ones are being worked out.
     current: bool = True
 
@@ -40,7 +45,7 @@ class Dashboard:
 
     @property
     def summary(self) -> list[str]:
-        return summary(self.headline, self.courses, self.query.period)
+        return summary(self.headline, self.courses, self.query.period, self.query.channel)
 
 
 DEFAULT_THRESHOLD = 50
@@ -79,6 +84,8 @@ def default_view() -> cache.Kept:
 
 def _kept(query: ReportQuery, titles: dict[str, str], threshold: int) -> cache.Kept:
     key = (query.period, query.course, threshold, tuple(sorted(titles.items())))
+    if query.channel:  # the key of every channel's view is as it was before channels
+        key += (query.channel,)
     period = query.period
     return cache.Kept(
         key,
@@ -87,16 +94,23 @@ def _kept(query: ReportQuery, titles: dict[str, str], threshold: int) -> cache.K
         encode,
         decode,
         lambda: renew_figures(
-            period.start.isoformat(), period.end.isoformat(), query.course, threshold
+            period.start.isoformat(),
+            period.end.isoformat(),
+            query.course,
+            threshold,
+            query.channel,
         ),
     )
 
 
 @task()
-def renew_figures(start: str, end: str, course: str | None, threshold: int) -> None:
+def renew_figures(
+    start: str, end: str, course: str | None, threshold: int, channel: str | None = None
+) -> None:
     """The task a view queues when it shows figures that are not current."""
     period = Period(date.fromisoformat(start), date.fromisoformat(end))
-    cache.refresh(_kept(ReportQuery(period, utcnow(), course), titles(), threshold))
+    query = ReportQuery(period, utcnow(), course, channel)
+    cache.refresh(_kept(query, titles(), threshold))
 
 
 def encode(figures: Dashboard) -> str:
@@ -108,11 +122,14 @@ def decode(text: str) -> Dashboard:
     data = json.loads(text)
     query, headline = data.pop("query"), data.pop("headline")
     period = query["period"]
+    for session in data.get("upcoming", []):
+        session["starts_at"] = datetime.fromisoformat(session["starts_at"])
     return Dashboard(
         query=ReportQuery(
             Period(date.fromisoformat(period["start"]), date.fromisoformat(period["end"])),
             datetime.fromisoformat(query["now"]),
             query["course"],
+            query.get("channel"),
         ),
         headline=Headline(**headline) if headline else None,
         **data,
@@ -146,4 +163,7 @@ def compute(query: ReportQuery, titles: dict[str, str], threshold: int) -> Dashb
             key=lambda row: -row["overdue"],
         ),
         sectors_without=[SECTORS[key] for key in figures.sectors_without_organisations(SECTORS)],
+        channels=with_names(figures.by_channel(), titles | {TOTAL: "All courses"}),
+        upcoming=with_names(sessions.upcoming(query), titles),
+        no_shows=sessions.no_shows(query),
     )

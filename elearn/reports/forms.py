@@ -22,6 +22,7 @@ class ReportFilterForm(QueryForm):
         "To", message="Enter a real end date", widget=GovDateInput(), validators=[Optional()]
     )
     course = SelectField("Course", widget=GovSelect(), validate_choice=False)
+    channel = SelectField("Training", widget=GovSelect(), validate_choice=False)
     threshold = WholeNumberField(
         "Gaps below (%)",
         "Enter the percentage as a whole number from 1 to 100",

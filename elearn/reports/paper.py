@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from elearn.reports.dashboard import Dashboard
 from elearn.reports.paper_chart import Chart, month_name, trend_chart
+from elearn.reports.query import channel_only
 from elearn.reports.tables import COVERAGE, TABLES, Column, cell
 from elearn.web.filters import london_date
 
@@ -23,7 +24,11 @@ MARKING = "OFFICIAL"
 HOW_COUNTED = (
     "Coverage counts active members of approved organisations who must take a course, and "
     "those of them with a valid completion now. Coverage of headcount compares the same "
-    "count with the number of people organisations told us work, study or volunteer there."
+    "count, with the people without an account who attended a face-to-face session of the "
+    "course and whose training is still valid, with the number of people organisations "
+    "told us work, study or volunteer there. Training comes by three channels: e-learning, "
+    "face-to-face sessions (with or without an account) and training done elsewhere that "
+    "a manager or CST accepted."
 )
 
 
@@ -61,6 +66,7 @@ def committee_paper(figures: Dashboard) -> Paper:
         else "All courses"
     )
     dated = london_date(figures.query.now)
+    only = channel_only(figures.query.channel)
     by_course = split_table("courses", figures.courses)
     by_sector = split_table("sectors", figures.sectors)
     by_department = split_table("organisations", figures.departments, leave_out={"sector_name"})
@@ -72,6 +78,11 @@ def committee_paper(figures: Dashboard) -> Paper:
         Section("Coverage by course", table=by_course[1]),
         Section(TABLES["sectors"][0], table=by_sector[0]),
         Section("Coverage by sector", paragraphs=_sectors_without(figures), table=by_sector[1]),
+        Section(
+            TABLES["channels"][0],
+            paragraphs=[] if figures.channels else ["No training in this period."],
+            table=channels_table(figures) if figures.channels else None,
+        ),
         *_departments(figures, by_department),
         Section(
             f"Required training below {figures.threshold}% coverage",
@@ -86,14 +97,16 @@ def committee_paper(figures: Dashboard) -> Paper:
         Section("How the figures are counted", paragraphs=[HOW_COUNTED]),
     ]
     return Paper(
-        title=TITLE,
-        subject=f"Training coverage for the {COMMITTEE}, {period}",
+        title=f"{TITLE}: {only.lower()}" if only else TITLE,
+        subject=f"Training coverage for the {COMMITTEE}, {period}"
+        + (f", {only.lower()}" if only else ""),
         details=[
             ("Committee", COMMITTEE),
             ("Date", dated),
             ("Report author", AUTHOR),
             ("Period covered", period),
             ("Courses", courses),
+            ("Training", only or "Every channel: e-learning, face-to-face and elsewhere"),
             ("Classification", MARKING),
         ],
         sections=[
@@ -151,6 +164,11 @@ def _departments(figures: Dashboard, tables: tuple[Table, Table]) -> list[Sectio
 def gaps_table(figures: Dashboard) -> Table:
     columns = TABLES["gaps"][1]
     return Table(columns, [[cell(row, column) for column in columns] for row in figures.gaps])
+
+
+def channels_table(figures: Dashboard) -> Table:
+    columns = TABLES["channels"][1]
+    return Table(columns, [[cell(row, column) for column in columns] for row in figures.channels])
 
 
 def overdue_table(figures: Dashboard) -> Table:

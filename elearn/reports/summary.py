@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from elearn.models import CompletionMethod
 from elearn.reports.periods import Period
 from elearn.reports.query import Headline
 from elearn.web.filters import counted
@@ -16,13 +17,24 @@ def change(current: int, previous: int) -> str:
     return f"{'up' if percent > 0 else 'down'} {abs(percent)}% on the previous period"
 
 
+# What people completed, in a sentence, for a report of one channel.
+TRAINING = {
+    CompletionMethod.E_LEARNING: "e-learning",
+    CompletionMethod.FACE_TO_FACE: "face-to-face training",
+    CompletionMethod.EXTERNAL: "training elsewhere",
+}
+
+
 def people(count: int) -> str:
     return counted(count, "person", "people")
 
 
-def summary(headline: Headline, courses: list[dict], period: Period) -> list[str]:
+def summary(
+    headline: Headline, courses: list[dict], period: Period, channel: str | None = None
+) -> list[str]:
+    training = TRAINING.get(channel, "training")
     sentences = [
-        f"{people(headline.people_trained)} completed training between "
+        f"{people(headline.people_trained)} completed {training} between "
         f"{period.describe().replace(' to ', ' and ')}, "
         f"{change(headline.people_trained, headline.previous_people_trained)}."
     ]

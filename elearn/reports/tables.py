@@ -59,6 +59,15 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
             *COVERAGE,
         ),
     ),
+    "channels": (
+        "Training by channel",
+        (
+            Column("title", "Course"),
+            Column("channel_name", "Channel"),
+            Column("people_trained", "People trained in the period", numeric=True),
+            Column("completions", "Completions in the period", numeric=True),
+        ),
+    ),
     "gaps": (
         "Organisations below the coverage threshold",
         (

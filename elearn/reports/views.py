@@ -3,11 +3,13 @@ Word)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     make_response,
     render_template,
     request,
@@ -21,17 +23,18 @@ from elearn.models import SECTORS
 from elearn.permissions import cst_admin_required
 from elearn.reports import dashboard, word
 from elearn.reports.charts import month_label, trend_svg
-from elearn.reports.exports import export_rows
+from elearn.reports.exports import export_filename, export_rows
 from elearn.reports.forms import ReportFilterForm
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
-from elearn.reports.query import ReportQuery
+from elearn.reports.query import CHANNELS, ReportQuery, channel_from, channel_only
 from elearn.reports.tables import TABLES, cell, sort_rows
 from elearn.web.csv_export import csv_response
 from elearn.web.forms import choices
 from elearn.web.paging import page_number, paged
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+log = logging.getLogger(__name__)
 
 
 titles = dashboard.titles
@@ -41,6 +44,7 @@ def filter_form() -> tuple[ReportFilterForm, ReportQuery, int]:
     """The filters from the address; anything missing or wrong falls back to the default."""
     form = ReportFilterForm(request.args)
     form.course.choices = choices([("", "All courses"), *titles().items()])
+    form.channel.choices = choices([("", "Every channel"), *CHANNELS.items()])
     default_query = dashboard.default_query()
     default, now = default_query.period, default_query.now
     valid = form.validate() if request.args else True
@@ -53,10 +57,12 @@ def filter_form() -> tuple[ReportFilterForm, ReportQuery, int]:
         form.start.data, form.end.data = start, end
     course = form.course.data if valid and form.course.data in titles() else None
     threshold = (form.threshold.data if valid else None) or dashboard.DEFAULT_THRESHOLD
-    return form, ReportQuery(Period(start, end), now, course), threshold
+    channel = channel_from(form.channel.data)
+    form.channel.data = channel or ""
+    return form, ReportQuery(Period(start, end), now, course, channel), threshold
 
 
-FILTERS = ("start", "end", "course", "threshold", "sort", "order")
+FILTERS = ("start", "end", "course", "channel", "threshold", "sort", "order")
 
 
 def filter_args() -> dict[str, list[str]]:
@@ -83,6 +89,7 @@ def index():
         sectors=sorted_table("sectors", built.sectors),
         departments=sorted_table("organisations", built.departments),
         gaps=sorted_table("gaps", built.gaps),
+        channels=sorted_table("channels", built.channels),
     )
     add_links(figures, filter_args())
     return render_template(
@@ -95,6 +102,7 @@ def index():
         month_label=month_label,
         args=filter_args(),
         due_reviews=due_for_review(current_catalogue(), london_today()),
+        channel_only=channel_only,
     )
 
 
@@ -131,6 +139,7 @@ def sector(sector: str):
         tables=SECTOR_TABLES,
         cell=cell,
         args=filter_args(),
+        channel_only=channel_only,
     )
 
 
@@ -152,19 +161,36 @@ def add_links(figures: dashboard.Dashboard, args: dict) -> None:
         row["link"] = url_for("reports.sector", sector=row["sector"], **args)
     for row in figures.departments + figures.gaps:
         row["link"] = url_for("admin.organisation", organisation_id=row["organisation_id"])
+    for row in figures.upcoming:
+        row["link"] = session_link(row["public_id"])
 
 
-EXPORTS = ("courses", "sectors", "organisations", "departments", "gaps", "trend")
+def session_link(public_id: str) -> str:
+    """A face-to-face session's page (the face_to_face blueprint's, by its one argument:
+    the session's public id), or its planned address while that is not registered."""
+    if SESSION_PAGE not in current_app.view_functions:
+        return f"/sessions/{public_id}"
+    rules = current_app.url_map.iter_rules(SESSION_PAGE)
+    arguments = {argument for rule in rules for argument in rule.arguments}
+    if len(arguments) == 1:
+        return url_for(SESSION_PAGE, **{arguments.pop(): public_id})
+    log.warning("%s takes %s, not one public id: linked by address", SESSION_PAGE, arguments)
+    return f"/sessions/{public_id}"
 
 
-@bp.get("/<any(courses, sectors, organisations, departments, gaps, trend):name>.csv")
+SESSION_PAGE = "face_to_face.session"
+
+
+EXPORTS = ("courses", "sectors", "organisations", "departments", "gaps", "channels", "trend")
+
+
+@bp.get("/<any(courses, sectors, organisations, departments, gaps, channels, trend):name>.csv")
 @cst_admin_required
 def export_csv(name: str):
     _, query, threshold = filter_form()
     figures = dashboard.build(query, titles(), threshold)
     header, rows = export_rows(name, figures, request.args.get("sector") or None)
-    period = query.period
-    return csv_response(f"training-{name}-{period.start}-to-{period.end}.csv", header, rows)
+    return csv_response(export_filename(name, figures), header, rows)
 
 
 @bp.get("/training-update.pdf")
@@ -186,7 +212,9 @@ def committee_paper(make, mimetype: str, extension: str):
     response = make_response(make(figures))
     response.mimetype = mimetype
     period = query.period
+    channel = f"-{query.channel}" if query.channel else ""
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="training-update-{period.start}-to-{period.end}.{extension}"'
+        f'attachment; filename="training-update{channel}-{period.start}-to-{period.end}.'
+        f'{extension}"'
     )
     return response
