@@ -265,6 +265,7 @@ def measure_pages(app, people, population, results) -> None:
             10,
         ),
         **cst_pages(app, admin, population),
+        **face_to_face_pages(app, admin, learner, population),
     }
     for name, (client, path, runs) in pages.items():
         results[name] = timed(lambda c=client, p=path: ok(c.get(p)).get_data(), runs)
@@ -417,6 +418,54 @@ def cst_pages(app, admin, population) -> dict[str, tuple]:
         "people list": (admin, "/admin/users", 30),
         "people search": (admin, "/admin/users?q=learner4242", 30),
         "person page": (admin, f"/admin/users/{population.learner_ids[0]}", 30),
+    }
+
+
+def face_to_face_pages(app, admin, learner, population, count: int = 40) -> dict[str, tuple]:
+    """A year of face-to-face sessions (half past, half to come), the largest with 60
+    people booked and marked: the list, a session's page as the person running it, its
+    register and sign-in sheet, and the list of sessions run."""
+    from datetime import timedelta
+
+    from elearn.database import writing
+    from elearn.extensions import db
+    from elearn.models import Booking, TrainingSession, utcnow
+
+    with app.app_context(), writing():
+        now = utcnow().replace(minute=0, second=0, microsecond=0)
+        sessions = [
+            TrainingSession(
+                public_id=f"bench{number:011d}",
+                course_slug="wrap",
+                title=f"WRAP session {number}",
+                starts_at=now + timedelta(days=9 * (number - count // 2)),
+                ends_at=now + timedelta(days=9 * (number - count // 2), hours=2),
+                venue="Guildhall",
+                capacity=80,
+                created_by_id=population.admin_id,
+            )
+            for number in range(count)
+        ]
+        db.session.add_all(sessions)
+        db.session.flush()
+        largest = sessions[count // 2 - 1]  # the last one past: its register is kept
+        marks = ("attended", "attended", "partly", "absent")
+        db.session.add_all(
+            Booking(
+                session_id=largest.id,
+                user_id=user_id,
+                attendance=marks[number % len(marks)],
+            )
+            for number, user_id in enumerate(population.learner_ids[:60])
+        )
+        db.session.commit()
+        reference = largest.public_id
+    return {
+        "face-to-face sessions list": (learner, "/sessions", 30),
+        "a session, as CST, 60 booked": (admin, f"/sessions/{reference}", 30),
+        "a session's register, 60 booked": (admin, f"/sessions/{reference}/register", 30),
+        "sign-in sheet PDF, 60 booked": (admin, f"/sessions/{reference}/sign-in-sheet.pdf", 5),
+        "sessions run, 40 sessions": (admin, "/sessions/manage", 30),
     }
 
 

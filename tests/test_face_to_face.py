@@ -471,3 +471,47 @@ def test_course_page_and_my_training_show_sessions(browser, make, cst, session):
     browser.post(f"/sessions/{training.public_id}/book")
     mine = browser.get("/my-training")
     assert "WRAP in the Livery Hall" in mine.text() and "Booked" in mine.text()
+
+
+def test_session_pages_cost_the_same_however_many_are_booked(app, browser, make, cst, session):
+    from tests.test_query_counts import queries
+
+    firm = make.organisation("Firm")
+    past = a_session(cst, capacity=50, days=-1)
+    coming = [a_session(cst, capacity=50, days=days) for days in (3, 4)]
+    learner = make.user(org=firm)
+
+    def book(count: int) -> None:
+        for _ in range(count):
+            person = make.user(org=firm)
+            for training in (past, *coming):
+                session.add(
+                    Booking(
+                        session_id=training.id,
+                        user_id=person.id,
+                        organisation_id=firm.id,
+                        status="booked",
+                        attendance="attended" if training is past else None,
+                    )
+                )
+        session.add(Booking(session_id=past.id, name=f"Walk-in {count}", organisation_id=firm.id))
+        session.commit()
+
+    paths = [
+        f"/sessions/{past.public_id}",
+        f"/sessions/{past.public_id}/register",
+        "/sessions/manage",
+        "/sessions",
+    ]
+    book(2)
+    for training in coming:
+        session.add(Booking(session_id=training.id, user_id=learner.id, status="booked"))
+    session.commit()
+    browser.sign_in(cst)
+    few = [queries(app, browser, path) for path in paths]
+    book(10)
+    many = [queries(app, browser, path) for path in paths]
+    assert few == many, dict(zip(paths, zip(few, many, strict=True), strict=True))
+    browser.sign_out()
+    browser.sign_in(learner)
+    assert queries(app, browser, "/my-training") == queries(app, browser, "/my-training")

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from elearn import audit
 from elearn.extensions import db
@@ -177,5 +178,6 @@ def bookings_of(user_id: int) -> list[Booking]:
             .join(TrainingSession, TrainingSession.id == Booking.session_id)
             .where(Booking.user_id == user_id, Booking.status != BookingStatus.CANCELLED)
             .order_by(TrainingSession.starts_at)
+            .options(contains_eager(Booking.session))
         )
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from elearn import audit
 from elearn.certificates.operations import issue_certificate, revoke_certificate
@@ -49,8 +50,8 @@ def register_of(session: TrainingSession) -> list[Booking]:
     """Everyone with a place (walk-ins included), in name order, for the register."""
     bookings = db.session.scalars(
         select(Booking)
-        .outerjoin(User, User.id == Booking.user_id)
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.BOOKED)
+        .options(selectinload(Booking.user), selectinload(Booking.organisation))
     ).all()
     return sorted(bookings, key=lambda booking: booking.display_name.casefold())
 

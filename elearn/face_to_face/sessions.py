@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from elearn.dates import LONDON
 from elearn.extensions import db
@@ -62,6 +63,7 @@ def active_bookings(session: TrainingSession):
             Booking.status.in_((BookingStatus.BOOKED, BookingStatus.WAITING)),
         )
         .order_by(Booking.status, Booking.waiting_since, Booking.id)
+        .options(selectinload(Booking.user), selectinload(Booking.organisation))
     )
 
 

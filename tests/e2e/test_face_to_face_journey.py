@@ -167,3 +167,57 @@ def test_book_wait_promote_register_on_a_phone_and_certificate(server, page, wor
     assert "completed face-to-face on" in text and "Guildhall" in text, text
     assert "facilitated by Faye Facilitator" in text, text
     look(page, accessibility, "06-certificates")
+
+
+MANAGER = "f2f.manager@journey.example"
+
+
+def test_cst_schedules_a_session_and_a_manager_books_members(server, page, world, accessibility):
+    from sqlalchemy.orm import Session
+
+    from elearn.extensions import db
+    from elearn.models import Organisation
+    from tests.conftest import Factory
+
+    app, base = server
+    with app.app_context(), Session(db.engine, expire_on_commit=False) as session:
+        college = session.query(Organisation).filter_by(name="Journey College").one()
+        Factory(session).user(MANAGER, "Mo Manager", org=college, role="manager")
+
+    sign_in(page, base, ADMIN)
+    page.goto(f"{base}/sessions/facilitators")
+    expect(page.locator("main")).to_contain_text("Faye Facilitator")
+    look(page, accessibility, "10-facilitators")
+    page.goto(f"{base}/sessions/new")
+    look(page, accessibility, "11-schedule")
+    page.get_by_label("Course").select_option(value="wrap")
+    page.get_by_label("Name of the session (optional)").fill("WRAP for Corporation staff")
+    page.locator("#day-day").fill("12")
+    page.locator("#day-month").fill("3")
+    page.locator("#day-year").fill("2027")
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("End time").fill("12:30pm")
+    page.get_by_label("Venue").fill("Guildhall, Committee Room 4")
+    page.get_by_label("Places").fill("25")
+    page.get_by_label("Faye Facilitator", exact=False).check()
+    follow(page, page.get_by_role("button", name="Save session"))
+    expect(page.locator("h1")).to_have_text("WRAP for Corporation staff")
+    expect(page.locator("main")).to_contain_text("Friday 12 March 2027, 10:00am to 12:30pm")
+    reference = page.url.rsplit("/", 1)[1]
+    page.goto(f"{base}/sessions/manage")
+    look(page, accessibility, "12-manage")
+    page.goto(f"{base}/sessions/{reference}/edit")
+    look(page, accessibility, "13-edit")
+    page.goto(f"{base}/sessions/{reference}/cancel")
+    look(page, accessibility, "14-cancel")
+    page.goto(f"{base}/reports")
+    expect(page.locator("main")).to_contain_text("WRAP for Corporation staff")
+    page.context.clear_cookies()
+
+    sign_in(page, base, MANAGER)
+    page.goto(f"{base}/sessions/{reference}/book-members")
+    look(page, accessibility, "15-book-members")
+    page.get_by_label("Fin First", exact=False).check()
+    submit(page, page.get_by_role("button", name="Book selected members"))
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Booked 1 person")
+    expect(page.locator("main")).to_contain_text("Fin First (Journey College): place")
