@@ -155,24 +155,31 @@ report_group = AppGroup("report", help="Training coverage reports for CST.")
 )
 @click.option(
     "--table",
-    type=click.Choice(["courses", "sectors", "organisations", "departments", "gaps", "trend"]),
+    type=click.Choice(
+        ["courses", "sectors", "organisations", "departments", "gaps", "channels", "trend"]
+    ),
     default="courses",
     help="The table, for CSV.",
 )
 @click.option("--threshold", type=click.IntRange(1, 100), default=50, help="Gaps below (%).")
 @click.option(
+    "--channel",
+    type=click.Choice(["e-learning", "face-to-face", "elsewhere"]),
+    help="Count one way of training only; every way when left out.",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write; standard output when left out.",
 )
-def report_coverage(start, end, course, output_format, table, threshold, output):
+def report_coverage(start, end, course, output_format, table, threshold, channel, output):
     """The dashboard's figures as CSV (one table) or the committee paper (PDF or Word)."""
     from elearn.models import utcnow
     from elearn.reports import dashboard
     from elearn.reports.exports import export_rows
     from elearn.reports.pdf import training_update_pdf
     from elearn.reports.periods import Period
-    from elearn.reports.query import ReportQuery
+    from elearn.reports.query import ReportQuery, channel_from
     from elearn.reports.word import training_update_docx
     from elearn.web.csv_export import csv_lines
 
@@ -184,7 +191,7 @@ def report_coverage(start, end, course, output_format, table, threshold, output)
     titles = {c.slug: c.title for c in current_catalogue()}
     if course and course not in titles:
         raise click.BadParameter(f"no course '{course}' (known: {', '.join(titles)})")
-    query = ReportQuery(period, now, course)
+    query = ReportQuery(period, now, course, channel_from(channel))
     figures = dashboard.build(query, titles, threshold)
     if output_format == "pdf":
         data = training_update_pdf(figures)

@@ -13,6 +13,7 @@ before the period); "Gone" attended a session that was then cancelled.
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import timedelta
 
@@ -326,3 +327,15 @@ def test_an_attendee_is_valid_for_the_course_s_months_from_the_session(app, make
         (row,) = coverage.by_organisation(ReportQuery(Period(later.date(), later.date()), later))
     # Members' completions have expired by then too (all within 365 days of now).
     assert (row["trained_of_required"], row["headcount_coverage"]) == (0, 5.0)
+
+
+def test_the_command_line_report_takes_a_channel(app, channels):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["report", "coverage", "--channel", "face-to-face"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
+    assert rows[1][:3] == [TITLE, "2", "3"]
+    result = runner.invoke(args=["report", "coverage", "--table", "channels"])
+    assert "Training done elsewhere" in result.stdout_bytes.decode("utf-8-sig")
+    refused = runner.invoke(args=["report", "coverage", "--channel", "pigeon"])
+    assert refused.exit_code == 2 and "pigeon" in refused.output
