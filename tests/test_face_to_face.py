@@ -262,6 +262,16 @@ def test_a_manager_books_members_who_are_told(browser, make, cst, session):
     assert stranger.id not in found
     assert sorted(found.values()) == ["booked", "booked", "waiting"]
     assert {booking.booked_by_id for booking in session.scalars(select(Booking))} == {manager.id}
+    # The manager cancels a member's place from the same page: the next waiting has it.
+    waiting = next(user_id for user_id, status in found.items() if status == "waiting")
+    placed = next(user_id for user_id, status in found.items() if status == "booked")
+    page = browser.get(f"/sessions/{training.public_id}/book-members")
+    cancel = page.soup.find("button", string=lambda text: text and "booking" in text)
+    assert cancel is not None
+    booking = booking_of(session, training, placed)
+    done = browser.post(f"/sessions/{training.public_id}/bookings/{booking.id}/cancel")
+    assert done.response.headers["Location"].endswith("/book-members")
+    assert booking_of(session, training, waiting).status == BookingStatus.BOOKED
     # A learner who manages nothing books no one.
     browser.sign_out()
     browser.sign_in(members[0])

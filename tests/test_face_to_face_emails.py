@@ -499,3 +499,26 @@ def test_the_calendar_event_goes_to_a_mail_server_as_seven_bit_text(
     assert part.get_param("method") == "REQUEST"
     assert part.get_filename() == "session.ics"
     assert str(event_of(parsed)[1]["LOCATION"]) == "Café Zoë, Ñ Street"
+
+
+def test_a_session_moved_to_another_day_is_reminded_again(app, session, make, cst):
+    learner = make.user()
+    training = schedule_session(app, cst, day=WINTER)
+    starts = datetime(2027, 1, 14, 10, tzinfo=UTC)
+    book_on(app, training, learner, now=starts - timedelta(days=10))
+    with app.app_context():
+        assert notifications.send_session_reminders(starts - timedelta(hours=47)) == 1
+        moved = WINTER + timedelta(days=7)
+        edit_session(
+            db.session.get(TrainingSession, training.id),
+            replace(
+                details(day=moved),
+                starts_at=london_moment(moved, time(10)),
+                ends_at=london_moment(moved, time(13)),
+            ),
+            by=cst,
+        )
+        assert db.session.get(TrainingSession, training.id).reminded_at is None
+        later = starts + timedelta(days=7)
+        assert notifications.send_session_reminders(later - timedelta(hours=47)) == 1
+        assert notifications.send_session_reminders(later - timedelta(hours=46)) == 0

@@ -373,7 +373,8 @@ def _remind(session: TrainingSession, now: datetime) -> int:
         for user in (booking.user for booking in bookings)
     ]
     subject = _subject("Reminder", session)
-    key = f"session-reminder:{session.public_id}"
+    # Once per person and start: a session moved to another day is reminded again.
+    key = f"session-reminder:{session.public_id}:{session.starts_at:%Y%m%d%H%M}"
     sent = 0
     for user_id, email, attachment, context in letters:
         template = "face_to_face/reminder"

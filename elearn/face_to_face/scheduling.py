@@ -120,6 +120,8 @@ def edit_session(session: TrainingSession, details: SessionDetails, by: User) ->
     session.updated_at = utcnow()
     if changes:
         session.sequence += 1
+    if "Start" in changes:
+        session.reminded_at = None  # the reminder is for the new day
     audit.record("session_edited", session, {"changed": changes}, actor_id=by.id)
     lock(session)
     promoted = promote_waiting(session)  # a place may have opened

@@ -213,7 +213,9 @@ def cancel_booking(reference: str, booking_id: int):
             if own
             else f"{booking.display_name}'s booking is cancelled."
         )
-    return redirect(url_for(".session", reference=reference))
+    runs = can_run_session(current_user, training)
+    back = ".session" if own or runs else ".book_members"  # a manager, from their list
+    return redirect(url_for(back, reference=reference))
 
 
 # --- managers ----------------------------------------------------------------------------
@@ -244,9 +246,9 @@ def _bookable_members(training: TrainingSession, organisations: list[Organisatio
         .order_by(User.full_name, User.id)
     ).all()
     booked = {
-        row.user_id: row.status
+        row.user_id: row
         for row in db.session.execute(
-            select(Booking.user_id, Booking.status).where(
+            select(Booking.user_id, Booking.status, Booking.id, Booking.attendance).where(
                 Booking.session_id == training.id,
                 Booking.user_id.in_([person.id for person, _ in people]),
                 Booking.status != BookingStatus.CANCELLED,
@@ -281,11 +283,11 @@ def book_members(reference: str):
     form = BookMembersForm()
     form.members.choices = choices(
         (person.id, f"{person.full_name} ({organisation_name})")
-        for person, organisation_name, status in members
-        if status is None
+        for person, organisation_name, booking in members
+        if booking is None
     )
     if form.validate_on_submit():
-        allowed = {person.id: person for person, _, status in members if status is None}
+        allowed = {person.id: person for person, _, booking in members if booking is None}
         places = waiting = 0
         try:
             for person_id in form.members.data:
