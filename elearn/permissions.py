@@ -15,11 +15,11 @@ import functools
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Exists, bindparam, select
+from sqlalchemy import Exists, String, bindparam, cast, or_, select
 
 from elearn.extensions import db
-from elearn.face_to_face.sessions import open_to
 from elearn.models import (
+    Audience,
     Booking,
     ExternalRecord,
     Facilitator,
@@ -232,6 +232,57 @@ def can_mark(user: User, booking: Booking) -> bool:
 def can_close_register(user: User, session: TrainingSession) -> bool:
     """CST closes a session's register (the marks are final), whoever facilitated it."""
     return bool(user.is_authenticated and user.is_active and user.is_cst_admin)
+
+
+def sessions_open_to(user: User):
+    """The condition on TrainingSession for the sessions `user` (or a visitor) may see and
+    book: those open to all, to an organisation they belong to, or to its sector. None
+    for CST, who see every one."""
+    if user.is_authenticated and user.is_cst_admin:
+        return None
+    conditions = [TrainingSession.audience == Audience.ALL]
+    if user.is_authenticated:
+        memberships = db.session.execute(
+            select(Organisation.id, Organisation.sector)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.left_at.is_(None),
+                Organisation.status == OrganisationStatus.APPROVED,
+            )
+        ).all()
+        organisation_ids = [row.id for row in memberships]
+        sectors = {row.sector for row in memberships}
+        if organisation_ids:
+            conditions.append(
+                (TrainingSession.audience == Audience.ORGANISATION)
+                & TrainingSession.organisation_id.in_(organisation_ids)
+            )
+        if sectors:
+            # sectors is a JSON list: held sorted, matched as text.
+            conditions.append(
+                (TrainingSession.audience == Audience.SECTORS)
+                & or_(
+                    *(
+                        cast(TrainingSession.sectors, String).like(f'%"{sector}"%')
+                        for sector in sorted(sectors)
+                    )
+                )
+            )
+    return or_(*conditions)
+
+
+def open_to(session: TrainingSession, user: User) -> bool:
+    """Whether `user` (or a visitor) may see the session and book it."""
+    condition = sessions_open_to(user)
+    if condition is None:
+        return True
+    return (
+        db.session.scalar(
+            select(TrainingSession.id).where(TrainingSession.id == session.id, condition)
+        )
+        is not None
+    )
 
 
 def can_see_session(user: User, session: TrainingSession) -> bool:

@@ -8,23 +8,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from elearn.dates import LONDON
 from elearn.extensions import db
 from elearn.models import (
-    Audience,
     Booking,
     BookingStatus,
-    Membership,
-    Organisation,
-    OrganisationStatus,
     SessionStatus,
     TrainingSession,
     User,
     utcnow,
 )
+from elearn.permissions import sessions_open_to
 from elearn.web.filters import london_datetime
 
 
@@ -92,58 +89,6 @@ def describe(session: TrainingSession) -> str:
     return f"{london_datetime(session.starts_at)}, {where}"
 
 
-# --- who sees which sessions --------------------------------------------------------------
-
-
-def _audience_of(user: User):
-    """The condition on TrainingSession for sessions `user` may see and book."""
-    if user.is_authenticated and user.is_cst_admin:
-        return None
-    conditions = [TrainingSession.audience == Audience.ALL]
-    if user.is_authenticated:
-        memberships = db.session.execute(
-            select(Organisation.id, Organisation.sector)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.left_at.is_(None),
-                Organisation.status == OrganisationStatus.APPROVED,
-            )
-        ).all()
-        organisation_ids = [row.id for row in memberships]
-        sectors = {row.sector for row in memberships}
-        if organisation_ids:
-            conditions.append(
-                (TrainingSession.audience == Audience.ORGANISATION)
-                & TrainingSession.organisation_id.in_(organisation_ids)
-            )
-        if sectors:
-            # sectors is a JSON list: held sorted, matched as text.
-            conditions.append(
-                (TrainingSession.audience == Audience.SECTORS)
-                & or_(
-                    *(
-                        cast(TrainingSession.sectors, String).like(f'%"{sector}"%')
-                        for sector in sorted(sectors)
-                    )
-                )
-            )
-    return or_(*conditions)
-
-
-def open_to(session: TrainingSession, user: User) -> bool:
-    """Whether `user` (or a visitor) may see the session and book it."""
-    condition = _audience_of(user)
-    if condition is None:
-        return True
-    return (
-        db.session.scalar(
-            select(TrainingSession.id).where(TrainingSession.id == session.id, condition)
-        )
-        is not None
-    )
-
-
 def upcoming(
     user: User, course_slug: str | None = None, now: datetime | None = None
 ) -> list[TrainingSession]:
@@ -154,7 +99,7 @@ def upcoming(
     )
     if course_slug:
         statement = statement.where(TrainingSession.course_slug == course_slug)
-    condition = _audience_of(user)
+    condition = sessions_open_to(user)
     if condition is not None:
         statement = statement.where(condition)
     return list(db.session.scalars(statement.order_by(TrainingSession.starts_at)))
