@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from elearn.admin.demo import DEMO_ORGANISATION, DEMO_REQUEST
 from elearn.courses.catalogue import current_catalogue
+from elearn.dates import LONDON
 from elearn.models import (
     Assignment,
+    Booking,
     Certificate,
     Completion,
     CourseStanding,
@@ -20,6 +22,7 @@ from elearn.models import (
     Membership,
     ModuleView,
     Organisation,
+    TrainingSession,
     User,
     utcnow,
 )
@@ -36,6 +39,8 @@ TABLES = (
     CourseStanding,
     ModuleView,
     ExternalRecord,
+    TrainingSession,
+    Booking,
 )
 
 
@@ -197,3 +202,27 @@ def test_the_demo_gives_cst_only_real_decisions(shipped_app, session):  # noqa: 
     assert all(created <= first for created, first in joined), "an account before it joins"
     assert [r.name for r in found.registrations] == [DEMO_REQUEST]
     assert found.duplicates == {found.registrations[0].id: []}
+
+
+def test_the_demo_has_sessions_past_and_to_come(shipped_app, session):  # noqa: F811
+    load_demo(shipped_app, session)
+    now = utcnow()
+    sessions = {row.public_id: row for row in session.scalars(select(TrainingSession))}
+    past = sessions["demo-wrap-staff-past"]
+    assert past.starts_at < now and past.register_closed_at is None
+    marks = session.execute(
+        select(Booking.attendance, func.count())
+        .where(Booking.session_id == past.id)
+        .group_by(Booking.attendance)
+    ).all()
+    assert dict(marks) == {"attended": 7, "partly": 1, "absent": 1, None: 1}
+    attended = session.scalar(
+        select(func.count())
+        .select_from(Completion)
+        .where(Completion.method == "face-to-face", Completion.completed_at == past.starts_at)
+    )
+    assert attended == 6, "six with accounts; the walk-in counts without one"
+    livery = sessions["demo-ct-livery-hall"]
+    booked = session.scalar(select(func.count()).where(Booking.session_id == livery.id))
+    assert livery.starts_at > now and livery.capacity - booked == 1, "one place left"
+    assert all(s.starts_at.astimezone(LONDON).weekday() < 5 for s in sessions.values())

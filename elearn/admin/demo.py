@@ -5,8 +5,8 @@
 departments, businesses, a college, a charity and a faith centre), their members, their
 required training, nine months of e-learning completions (and CST workshops before) with
 certificates, people overdue, expired or due a refresher, courses people are part-way
-through, training done elsewhere that waits for a decision and a registration that waits
-for CST.
+through, training done elsewhere that waits for a decision, a registration that waits
+for CST, and face-to-face sessions past and to come (elearn/admin/demo_sessions.py).
 
 The plan (elearn/admin/demo_plan.py) is worked out first; then only what is missing is
 added: loading it again changes nothing, and what someone did in the demo stays.
@@ -29,6 +29,7 @@ from elearn.admin.demo_plan import (
     plan_people,
     required_courses,
 )
+from elearn.admin.demo_sessions import load_sessions
 from elearn.auth.accounts import find_user
 from elearn.certificates.operations import issue_certificate
 from elearn.courses.catalogue import Catalogue, Course, current_catalogue
@@ -62,6 +63,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     people = plan_people(catalogue, required, now)
     _record(people, organisations, catalogue, now)
     _pending_request(now)
+    load_sessions(organisations, find_user(DEMO_ACCOUNTS[0][1]), now)
     db.session.commit()
     return printed
 
