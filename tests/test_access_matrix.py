@@ -19,12 +19,23 @@ from elearn.models import (
     Facilitator,
     QuizAttempt,
     TrainingSession,
+    User,
     utcnow,
 )
 from tests.conftest import Browser
 from tests.test_journey import answer, open_quiz, read_modules
 
-ROLES = ("visitor", "learner", "other_learner", "manager", "other_manager", "cst_admin")
+# "facilitator": a member of the other organisation CST named to run sessions, who
+# facilitates the world's session.
+ROLES = (
+    "visitor",
+    "learner",
+    "other_learner",
+    "manager",
+    "other_manager",
+    "facilitator",
+    "cst_admin",
+)
 EVERYONE = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {"visitor": 302, **dict.fromkeys(ROLES[1:], 200)}
 CST = {"visitor": 302, **dict.fromkeys(ROLES[1:-1], 403), "cst_admin": 200}
@@ -35,8 +46,10 @@ CERTIFICATE = {
     "other_learner": 404,
     "manager": 200,
     "other_manager": 404,
+    "facilitator": 404,
     "cst_admin": 200,
 }
+RUNS = {**CST, "facilitator": 200}  # those who run the session: its facilitator and CST
 REDIRECTS_WHEN_SIGNED_IN = {"visitor": 200, **dict.fromkeys(ROLES[1:], 302)}
 
 EXPECTED: dict[str, dict[str, int]] = {
@@ -93,9 +106,11 @@ EXPECTED: dict[str, dict[str, int]] = {
         "other_learner": 200,
         "manager": 302,
         "other_manager": 302,
+        "facilitator": 200,
         "cst_admin": 302,
     },
-    # Face-to-face sessions: one open to all, the learner booked on it, run by CST.
+    # Face-to-face sessions: one open to all, the learner booked on it, run by its
+    # facilitator and CST.
     "face_to_face.index": EVERYONE,
     "face_to_face.session": EVERYONE,
     "face_to_face.book": {"visitor": 302, **dict.fromkeys(ROLES[1:], 302)},
@@ -105,6 +120,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "other_learner": 404,
         "manager": 302,  # the learner's manager
         "other_manager": 404,
+        "facilitator": 302,  # runs the session
         "cst_admin": 302,
     },
     "face_to_face.book_members": {
@@ -113,17 +129,18 @@ EXPECTED: dict[str, dict[str, int]] = {
         "other_learner": 403,
         "manager": 200,
         "other_manager": 200,
+        "facilitator": 403,
         "cst_admin": 200,
     },
-    "face_to_face.manage": CST,
-    "face_to_face.new": CST,
-    "face_to_face.edit": CST,
-    "face_to_face.cancel": CST,
-    "face_to_face.register_page": CST,
-    "face_to_face.mark": {**CST, "cst_admin": 302},
-    "face_to_face.walk_in": {**CST, "cst_admin": 302},
+    "face_to_face.manage": RUNS,
+    "face_to_face.new": RUNS,
+    "face_to_face.edit": RUNS,
+    "face_to_face.cancel": RUNS,
+    "face_to_face.register_page": RUNS,
+    "face_to_face.mark": {**RUNS, "facilitator": 302, "cst_admin": 302},
+    "face_to_face.walk_in": {**RUNS, "facilitator": 302, "cst_admin": 302},
     "face_to_face.close_register": {**CST, "cst_admin": 302},
-    "face_to_face.sign_in_sheet": CST,
+    "face_to_face.sign_in_sheet": RUNS,
     "face_to_face.facilitators_page": CST,
     "face_to_face.remove_facilitator_page": {**CST, "cst_admin": 302},
     "reports.index": CST,
@@ -170,7 +187,9 @@ def world(app, make, session):
         venue="Guildhall",
         capacity=20,
     )
-    facilitator = make.user(full_name="Named Facilitator")
+    facilitator = make.user(full_name="Named Facilitator", org=theirs)
+    people["facilitator"] = facilitator
+    training.facilitators = [session.get(User, facilitator.id)]
     session.add_all([training, Facilitator(user_id=facilitator.id)])
     session.flush()
     booking = Booking(
