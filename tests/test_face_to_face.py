@@ -142,6 +142,14 @@ def test_cst_schedules_a_session_with_the_form(browser, cst, facilitator, sessio
     # Bad input: a clear message, nothing saved.
     bad = browser.post("/sessions/new", {**data, "ends": "9", "capacity": "lots"}, status=200)
     assert "Enter a time, for example 10:00 or 2:30pm" in bad.error_summary()
+    for change, message in [
+        ({"audience": "organisation"}, "Choose the organisation the session is for."),
+        ({"audience": "sectors"}, "Choose at least one sector."),
+        ({"ends": "9:00"}, "The session must end after it starts."),
+        ({"organisation": "abc", "capacity": "-3"}, "Places must be between 1 and 1,000"),
+    ]:
+        refused = browser.post("/sessions/new", {**data, **change}, status=200)
+        assert message in refused.error_summary(), (change, refused.error_summary())
     assert session.scalar(select(func.count()).select_from(TrainingSession)) == 1
 
 

@@ -18,7 +18,12 @@ from elearn.models import Audience, SessionStatus, TrainingSession, User, utcnow
 
 
 class SessionRefused(Exception):
-    """A change to a session that cannot be made; the message says why, to the person."""
+    """A change to a session that cannot be made; the message says why, to the person,
+    and `field` which of the form's answers it is about."""
+
+    def __init__(self, message: str, field: str = "capacity") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -54,15 +59,15 @@ _TOLD = {
 
 def _check(details: SessionDetails) -> None:
     if details.ends_at <= details.starts_at:
-        raise SessionRefused("The session must end after it starts.")
+        raise SessionRefused("The session must end after it starts.", "ends")
     if not (details.venue or details.online_url):
-        raise SessionRefused("Give a venue, or a joining link for a session online.")
+        raise SessionRefused("Give a venue, or a joining link for a session online.", "venue")
     if details.capacity < 1:
         raise SessionRefused("A session needs at least 1 place.")
     if details.audience == Audience.ORGANISATION and details.organisation_id is None:
-        raise SessionRefused("Choose the organisation the session is for.")
+        raise SessionRefused("Choose the organisation the session is for.", "organisation")
     if details.audience == Audience.SECTORS and not details.sectors:
-        raise SessionRefused("Choose at least one sector.")
+        raise SessionRefused("Choose at least one sector.", "sectors")
 
 
 def _apply(session: TrainingSession, details: SessionDetails) -> None:

@@ -397,7 +397,7 @@ def new():
         try:
             training = scheduling.create_session(_details(form), current_user)
         except scheduling.SessionRefused as refused:
-            form.venue.errors = [*form.venue.errors, str(refused)]
+            _refused(form, refused)
         else:
             flash("The session is scheduled and open for booking.")
             return redirect(url_for(".session", reference=training.public_id))
@@ -417,7 +417,7 @@ def edit(reference: str):
         try:
             changes = scheduling.edit_session(training, _details(form), current_user)
         except scheduling.SessionRefused as refused:
-            form.capacity.errors = [*form.capacity.errors, str(refused)]
+            _refused(form, refused)
         else:
             flash(
                 "Saved. Everyone booked has been told what changed: " + ", ".join(changes).lower()
@@ -426,6 +426,12 @@ def edit(reference: str):
             )
             return redirect(url_for(".session", reference=reference))
     return render_template("face_to_face/edit.html", form=form, training=training)
+
+
+def _refused(form: SessionForm, refused: scheduling.SessionRefused) -> None:
+    """The reason shown on the answer it is about, and in the error summary."""
+    field = form[refused.field]
+    field.errors = [*field.errors, str(refused)]
 
 
 def _fill(form: SessionForm, training: TrainingSession) -> None:
