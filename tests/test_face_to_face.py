@@ -533,3 +533,14 @@ def test_session_pages_cost_the_same_however_many_are_booked(app, browser, make,
     browser.sign_out()
     browser.sign_in(learner)
     assert queries(app, browser, "/my-training") == queries(app, browser, "/my-training")
+
+
+def test_the_register_files_names_as_people_read_them():
+    names = ["Zoë Zielinski", "Łukasz Nowak", "Ádám Kovács", "mary Lee", "Nguyễn Lan"]
+    assert sorted(names, key=register.name_order) == [
+        "Ádám Kovács",
+        "Łukasz Nowak",
+        "mary Lee",
+        "Nguyễn Lan",
+        "Zoë Zielinski",
+    ]

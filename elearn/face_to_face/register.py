@@ -11,6 +11,7 @@ figures, with no completion. Marks can be corrected until CST closes the registe
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -53,7 +54,16 @@ def register_of(session: TrainingSession) -> list[Booking]:
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.BOOKED)
         .options(selectinload(Booking.user), selectinload(Booking.organisation))
     ).all()
-    return sorted(bookings, key=lambda booking: booking.display_name.casefold())
+    return sorted(bookings, key=lambda booking: name_order(booking.display_name))
+
+
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def name_order(name: str) -> str:
+    """How a name files in a list: Łukasz with the Ls and Zoë with the Zs, not after Z."""
+    plain = unicodedata.normalize("NFKD", name.casefold().translate(_UNDECOMPOSED))
+    return "".join(letter for letter in plain if not unicodedata.combining(letter))
 
 
 def delivered(session: TrainingSession) -> str:
