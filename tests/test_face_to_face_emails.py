@@ -522,3 +522,22 @@ def test_a_session_moved_to_another_day_is_reminded_again(app, session, make, cs
         later = starts + timedelta(days=7)
         assert notifications.send_session_reminders(later - timedelta(hours=47)) == 1
         assert notifications.send_session_reminders(later - timedelta(hours=46)) == 0
+
+
+def test_the_joining_link_goes_only_to_those_with_a_place(app, session, make, cst):
+    placed, waiting = make.user(), make.user()
+    link = "https://meet.example.org/wrap-1"
+    training = schedule_session(app, cst, capacity=1, venue=None, online_url=link)
+    book_on(app, training, placed)
+    book_on(app, training, waiting)
+    assert link in text_of(only_mail_to(app, placed))
+    assert link not in text_of(only_mail_to(app, waiting))
+    clear_mail(app)
+    with app.app_context():
+        edit_session(
+            db.session.get(TrainingSession, training.id),
+            details(capacity=1, venue=None, online_url=link + "-new"),
+            by=cst,
+        )
+    assert link + "-new" in text_of(only_mail_to(app, placed))
+    assert mails_to(app, waiting) == [], "only the link changed: nothing to tell them"

@@ -140,24 +140,27 @@ def when(session: TrainingSession) -> str:
     return f"{london_datetime(session.starts_at)} to {end}"
 
 
-def details(session: TrainingSession) -> list[tuple[str, str]]:
-    """The lines every email about a place gives: when, where, joining link, access."""
+def details(session: TrainingSession, has_place: bool = True) -> list[tuple[str, str]]:
+    """The lines every email about a place gives: when, where, joining link (to those with
+    a place only, as on the session's page), access."""
     lines = [("When", when(session))]
     place = location(session) if session.venue else "Online"
     lines.append(("Where", place))
-    if session.online_url:
+    if session.online_url and has_place:
         lines.append(("Joining link", session.online_url))
     if session.access_notes:
         lines.append(("Access", session.access_notes))
     return lines
 
 
-def _context(session: TrainingSession, user: User, now: datetime | None = None) -> dict:
+def _context(
+    session: TrainingSession, user: User, now: datetime | None = None, has_place: bool = True
+) -> dict:
     return {
         "name": user.full_name,
         "title": course_title(session),
         "session_title": session.title or "",
-        "details": details(session),
+        "details": details(session, has_place),
         "link": session_page(session),
         "closes": closes_at(session),
         "still_open": booking_open(session, now),
@@ -184,7 +187,7 @@ def _email(
         subject,
         f"face_to_face/{template}",
         attachments,
-        **_context(session, user),
+        **_context(session, user, has_place=booking.status == BookingStatus.BOOKED),
         **context,
     )
 
@@ -276,12 +279,15 @@ def _changed_emails(session_id: int, changes: list[str], before: dict) -> list[M
     if session is None:
         return []
     changed = what_changed(session, changes, before)
+    unlinked = what_changed(session, [c for c in changes if c != "Joining link"], before)
     messages = []
     for booking in list(active_bookings(session)):
         user = _person(booking)
         if user is None:
             continue
         has_place = booking.status == BookingStatus.BOOKED
+        if not has_place and not unlinked:
+            continue  # only the joining link changed, which those waiting are not given
         messages.append(
             _email(
                 booking,
@@ -289,7 +295,7 @@ def _changed_emails(session_id: int, changes: list[str], before: dict) -> list[M
                 "changed",
                 _subject("Session changed", session),
                 Method.REQUEST if has_place else None,
-                changed=changed,
+                changed=changed if has_place else unlinked,
                 has_place=has_place,
             )
         )
