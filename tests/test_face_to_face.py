@@ -544,3 +544,11 @@ def test_the_register_files_names_as_people_read_them():
         "Nguyễn Lan",
         "Zoë Zielinski",
     ]
+
+
+def test_a_visitor_sees_a_session_open_to_all_but_not_who_runs_it(browser, cst, facilitator):
+    training = a_session(cst, facilitator_ids=[facilitator.id])
+    page = browser.get(f"/sessions/{training.public_id}")
+    assert "Sign in to book a place" in page.text()
+    assert "Farah Facilitator" not in page.text()
+    browser.post(f"/sessions/{training.public_id}/book", status=302)  # to sign in
