@@ -482,3 +482,47 @@ def test_cst_s_merge_and_organisation_pages_cost_the_same_however_many_rows(
     few = [queries(app, admin, path) for path in paths]
     grow(10)
     assert [queries(app, admin, path) for path in paths] == few
+
+
+def test_a_merge_moves_face_to_face_bookings_sessions_and_facilitators(admin, pair, session):
+    from datetime import timedelta
+
+    from elearn.models import Booking, Facilitator, TrainingSession, utcnow
+
+    duplicate, kept, people = pair
+    starts = utcnow() - timedelta(days=3)
+    training = TrainingSession(
+        public_id="merge0000000001",
+        course_slug="basics",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        venue="Guildhall",
+        capacity=10,
+        audience="organisation",
+        organisation_id=duplicate.id,
+    )
+    session.add(training)
+    session.flush()
+    session.add_all(
+        [
+            Booking(
+                session_id=training.id, user_id=people["only"].id, organisation_id=duplicate.id
+            ),
+            Booking(
+                session_id=training.id,
+                name="No Account",
+                organisation_id=duplicate.id,
+                attendance="attended",
+            ),
+            Facilitator(user_id=people["both"].id, organisation_id=duplicate.id),
+        ]
+    )
+    session.commit()
+    confirm = f"/admin/organisations/{duplicate.id}/merge/confirm?into={kept.id}"
+    page = admin.get(confirm)
+    assert "2 places on face-to-face sessions" in page.text()
+    admin.post(confirm)
+    session.expire_all()
+    assert set(session.scalars(select(Booking.organisation_id))) == {kept.id}
+    assert session.get(TrainingSession, training.id).organisation_id == kept.id
+    assert session.get(Facilitator, people["both"].id).organisation_id == kept.id

@@ -3,7 +3,8 @@
 CST finds the organisation to keep by name or email domain (no organisation is chosen
 for them), reads what will move (`preview`, counted in SQL), and only then merges. A
 merge cannot be undone: the duplicate is closed, and its people, required training,
-credit for completions, invitations and email domains belong to the organisation kept.
+credit for completions, invitations, email domains, and face-to-face bookings, sessions
+and facilitators belong to the organisation kept.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from elearn.admin.listing import OrganisationFilters, organisations_select
 from elearn.extensions import db
 from elearn.models import (
     Assignment,
+    Booking,
+    BookingStatus,
+    Facilitator,
     Invitation,
     InvitationBatch,
     Membership,
@@ -25,6 +29,7 @@ from elearn.models import (
     OrganisationDomain,
     OrganisationStatus,
     Role,
+    TrainingSession,
     completion_organisation,
 )
 
@@ -76,6 +81,7 @@ class MergePreview:
     completions: int  # completions credited to the duplicate
     completions_already: int  # of which the kept one is credited with too
     invitations: int  # invitations not yet accepted nor withdrawn
+    bookings: int  # face-to-face bookings credited to it (walk-ins with no account too)
     domains: list[str]
     join_code: bool  # the duplicate's join code works today: it stops
 
@@ -125,11 +131,17 @@ def preview(source: Organisation, target: Organisation) -> MergePreview:
             Invitation.revoked_at.is_(None),
         )
     )
+    bookings = db.session.scalar(
+        select(func.count()).where(
+            Booking.organisation_id == source.id, Booking.status != BookingStatus.CANCELLED
+        )
+    )
     return MergePreview(
         *members,
         *required,
         *completions,
         invitations=invitations,
+        bookings=bookings,
         domains=[entry.domain for entry in source.domains],
         join_code=bool(source.join_code and source.join_code_enabled),
     )
@@ -140,7 +152,16 @@ def merge(source: Organisation, target: Organisation) -> None:
     check(source, target)
     _merge_memberships(source, target)
     _merge_completion_credits(source, target)
-    for model in (Invitation, InvitationBatch, OrganisationDomain):
+    # Face-to-face: bookings credited to it (walk-ins with no account among them), the
+    # sessions for it alone, and the facilitators who run sessions for it.
+    for model in (
+        Invitation,
+        InvitationBatch,
+        OrganisationDomain,
+        Booking,
+        TrainingSession,
+        Facilitator,
+    ):
         db.session.execute(
             update(model)
             .where(model.organisation_id == source.id)
