@@ -15,7 +15,7 @@ import functools
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Exists, String, bindparam, cast, or_, select
+from sqlalchemy import Exists, String, bindparam, cast, literal, or_, select
 
 from elearn.extensions import db
 from elearn.models import (
@@ -242,33 +242,29 @@ def sessions_open_to(user: User):
         return None
     conditions = [TrainingSession.audience == Audience.ALL]
     if user.is_authenticated:
-        memberships = db.session.execute(
-            select(Organisation.id, Organisation.sector)
-            .join(Membership, Membership.organisation_id == Organisation.id)
+        # In the same statement as the sessions: no query of its own for a course page.
+        belongs = (
+            select(Membership.id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
             .where(
                 Membership.user_id == user.id,
                 Membership.left_at.is_(None),
                 Organisation.status == OrganisationStatus.APPROVED,
             )
-        ).all()
-        organisation_ids = [row.id for row in memberships]
-        sectors = {row.sector for row in memberships}
-        if organisation_ids:
-            conditions.append(
-                (TrainingSession.audience == Audience.ORGANISATION)
-                & TrainingSession.organisation_id.in_(organisation_ids)
-            )
-        if sectors:
-            # sectors is a JSON list: held sorted, matched as text.
-            conditions.append(
-                (TrainingSession.audience == Audience.SECTORS)
-                & or_(
-                    *(
-                        cast(TrainingSession.sectors, String).like(f'%"{sector}"%')
-                        for sector in sorted(sectors)
-                    )
+        )
+        conditions.append(
+            (TrainingSession.audience == Audience.ORGANISATION)
+            & belongs.where(Organisation.id == TrainingSession.organisation_id).exists()
+        )
+        # sectors is a JSON list of keys: matched as text, '"school"' within it.
+        conditions.append(
+            (TrainingSession.audience == Audience.SECTORS)
+            & belongs.where(
+                cast(TrainingSession.sectors, String).contains(
+                    literal('"') + Organisation.sector + literal('"')
                 )
-            )
+            ).exists()
+        )
     return or_(*conditions)
 
 

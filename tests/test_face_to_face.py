@@ -533,6 +533,12 @@ def test_session_pages_cost_the_same_however_many_are_booked(app, browser, make,
     browser.sign_out()
     browser.sign_in(learner)
     assert queries(app, browser, "/my-training") == queries(app, browser, "/my-training")
+    from tests.test_query_counts import counted
+
+    with counted(app) as statements:
+        assert browser.client.get("/courses/basics").status_code == 200
+    about_sessions = [text for text in statements if "training_session" in text]
+    assert len(about_sessions) == 1, "sessions, who may see them and places: one statement"
 
 
 def test_the_register_files_names_as_people_read_them():

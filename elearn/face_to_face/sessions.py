@@ -89,11 +89,23 @@ def describe(session: TrainingSession) -> str:
     return f"{london_datetime(session.starts_at)}, {where}"
 
 
+def _counted(status: str):
+    return (
+        select(func.count())
+        .where(Booking.session_id == TrainingSession.id, Booking.status == status)
+        .correlate(TrainingSession)
+        .scalar_subquery()
+    )
+
+
 def upcoming(
     user: User, course_slug: str | None = None, now: datetime | None = None
-) -> list[TrainingSession]:
-    """Sessions not yet started that `user` may see, soonest first."""
-    statement = select(TrainingSession).where(
+) -> list[tuple[TrainingSession, int, int]]:
+    """Sessions not yet started that `user` may see, soonest first, each with its places
+    left and the people waiting: one statement, whoever asks (a course page shows them)."""
+    statement = select(
+        TrainingSession, _counted(BookingStatus.BOOKED), _counted(BookingStatus.WAITING)
+    ).where(
         TrainingSession.status == SessionStatus.SCHEDULED,
         TrainingSession.starts_at > (now or utcnow()),
     )
@@ -102,4 +114,9 @@ def upcoming(
     condition = sessions_open_to(user)
     if condition is not None:
         statement = statement.where(condition)
-    return list(db.session.scalars(statement.order_by(TrainingSession.starts_at)))
+    return [
+        (session, max(session.capacity - booked, 0), waiting)
+        for session, booked, waiting in db.session.execute(
+            statement.order_by(TrainingSession.starts_at)
+        )
+    ]

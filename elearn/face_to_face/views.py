@@ -93,9 +93,7 @@ def _sessions_for_templates():
         "course_title": _course_title,
         # Signed in only: a visitor's course page reads nothing from the database.
         "sessions_of_course": lambda slug: (
-            _with_places(sessions.upcoming(current_user, slug))
-            if current_user.is_authenticated
-            else []
+            sessions.upcoming(current_user, slug) if current_user.is_authenticated else []
         ),
         "my_bookings": lambda: (
             bookings.bookings_of(current_user.id) if current_user.is_authenticated else []
@@ -124,8 +122,8 @@ def index():
     found = sessions.upcoming(current_user)
     return render_template(
         "face_to_face/index.html",
-        sessions=_with_places(found),
-        titles={session.course_slug: _course_title(session.course_slug) for session in found},
+        sessions=found,
+        titles={row[0].course_slug: _course_title(row[0].course_slug) for row in found},
         can_schedule=can_schedule_sessions(current_user),
     )
 
