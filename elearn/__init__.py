@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from elearn.certificates.views import bp as certificates_bp
     from elearn.courses.views import bp as courses_bp
     from elearn.face_to_face.views import bp as face_to_face_bp
+    from elearn.hub.views import bp as hub_bp
     from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
     from elearn.organisations.joining_views import bp as joining_bp
     from elearn.organisations.views import bp as organisations_bp
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         certificates_bp,
         face_to_face_bp,
+        hub_bp,
         reports_bp,
     )
     for blueprint in blueprints:

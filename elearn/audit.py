@@ -19,7 +19,7 @@ from sqlalchemy import update
 from elearn.extensions import db
 from elearn.models import AuditEvent
 
-TYPED_WORDS = frozenset({"reason", "note"})
+TYPED_WORDS = frozenset({"reason", "note", "reference"})  # reference: the police's
 FACTS = frozenset(
     {
         "already_members",
@@ -52,6 +52,14 @@ FACTS = frozenset(
         "to",  # a person's new name
         "two_factor",
         "wrong_codes",
+        # the reporting hub
+        "assigned_to",  # the CST account a finding was assigned to
+        "due_at",  # when street cleansing should have removed it
+        "duplicate",  # the public id of a report closed into this one
+        "duplicate_of",  # the public id of the report this one repeats
+        "kind",  # what was reported: graffiti, sticker...
+        "photos",  # how many photos came with a report
+        "removed_at",  # when it was removed
     }
 )
 

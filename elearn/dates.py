@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def london_moment(day: date, at: time) -> datetime:
+    """The UTC moment of a London wall-clock time. In the hour that happens twice (end
+    of October) the first is meant; in the hour that never happens (end of March) the
+    time is read as it would be an hour later, as a clock put forward reads."""
+    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)  # fold=0: the first
 
 
 def london_today() -> date:

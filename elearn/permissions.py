@@ -23,6 +23,8 @@ from elearn.models import (
     Booking,
     ExternalRecord,
     Facilitator,
+    Finding,
+    FindingPhoto,
     Invitation,
     InvitationBatch,
     Membership,
@@ -295,6 +297,36 @@ def can_cancel_booking(user: User, booking: Booking) -> bool:
         return True
     organisation = booking.organisation
     return organisation is not None and can(user, Action.MANAGE_MEMBERS, organisation)
+
+
+# --- the reporting hub --------------------------------------------------------------------
+
+
+def can_report_finding(user: User) -> bool:
+    """Anyone signed in reports what they see in the street."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_triage(user: User) -> bool:
+    """CST triages findings: the queue, every finding, every step."""
+    return bool(user.is_authenticated and user.is_active and user.is_cst_admin)
+
+
+def can_see_finding(user: User, finding: Finding) -> bool:
+    """The reporter and CST; to anyone else a finding is 'not found' (a manager of the
+    reporter's organisation included: a report is the reporter's, not the employer's)."""
+    if can_triage(user):
+        return True
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and finding.reporter_id is not None
+        and finding.reporter_id == user.id
+    )
+
+
+def can_see_photo(user: User, photo: FindingPhoto) -> bool:
+    return can_see_finding(user, photo.finding)
 
 
 def requires(action: Action):

@@ -17,6 +17,8 @@ from elearn.models import (
     Certificate,
     ExternalRecord,
     Facilitator,
+    Finding,
+    FindingPhoto,
     QuizAttempt,
     TrainingSession,
     User,
@@ -143,6 +145,23 @@ EXPECTED: dict[str, dict[str, int]] = {
     "face_to_face.sign_in_sheet": RUNS,
     "face_to_face.facilitators_page": CST,
     "face_to_face.remove_facilitator_page": {**CST, "cst_admin": 302},
+    # The reporting hub: the learner reported a finding with a photo, and another from
+    # the same postcode that CST may merge into it.
+    "hub.index": SIGNED_IN,
+    "hub.new": SIGNED_IN,
+    "hub.finding": {**OWNER_ONLY, "cst_admin": 200},
+    "hub.photo": {**OWNER_ONLY, "cst_admin": 200},
+    "hub.thumbnail": {**OWNER_ONLY, "cst_admin": 200},
+    "hub.triage_queue": CST,
+    "hub.triage_finding": CST,
+    # A step sent with nothing filled in is shown again with what is missing (400);
+    # passing to street cleansing and merging need nothing more, and are done.
+    "hub.assign": {**CST, "cst_admin": 400},
+    "hub.to_police": {**CST, "cst_admin": 400},
+    "hub.to_cleansing": {**CST, "cst_admin": 302},
+    "hub.removed": {**CST, "cst_admin": 400},
+    "hub.close": {**CST, "cst_admin": 400},
+    "hub.merge": {**CST, "cst_admin": 302},
     "reports.index": CST,
     "reports.sector": CST,
     "reports.export_csv": CST,
@@ -199,6 +218,32 @@ def world(app, make, session):
         status="booked",
     )
     session.add(booking)
+    findings = [
+        Finding(
+            public_id=f"{number}" * 32,
+            form_id=f"{number}" * 32,
+            reporter_id=people["learner"].id if number == 1 else people["other_learner"].id,
+            kind="graffiti",
+            strand="not_known",
+            description="Words",
+            place="Cheapside",
+            postcode="EC2V 6DN",
+            seen_at=utcnow() - timedelta(hours=number),
+        )
+        for number in (1, 2)
+    ]
+    session.add_all(findings)
+    session.flush()
+    photo = FindingPhoto(
+        public_id="f" * 32,
+        finding_id=findings[0].id,
+        position=1,
+        data=b"\xff\xd8\xff",
+        thumbnail=b"\xff\xd8\xff",
+        width=1,
+        height=1,
+    )
+    session.add(photo)
     session.commit()
     values = {
         "code": session.scalar(select(Certificate.code)),
@@ -213,6 +258,9 @@ def world(app, make, session):
         "reference": training.public_id,
         "booking_id": booking.id,
         "facilitator_id": facilitator.id,
+        "finding_ref": findings[0].public_id,
+        "duplicate_ref": findings[1].public_id,
+        "photo_ref": photo.public_id,
     }
     return people, values
 

@@ -9,10 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, inspect, select
 
+from elearn.dates import london_moment
 from elearn.extensions import db
 from elearn.face_to_face import bookings, register, scheduling
-from elearn.face_to_face.forms import read_time
-from elearn.face_to_face.sessions import london_moment
 from elearn.models import (
     Attendance,
     AuditEvent,
@@ -27,6 +26,7 @@ from elearn.models import (
     TrainingSession,
     utcnow,
 )
+from elearn.web.forms import read_time
 
 
 @pytest.fixture

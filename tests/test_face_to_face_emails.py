@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from elearn import mail, schedule
+from elearn.dates import london_moment
 from elearn.extensions import db
 from elearn.face_to_face import notifications
 from elearn.face_to_face.bookings import book, cancel
@@ -24,7 +25,6 @@ from elearn.face_to_face.scheduling import (
     create_session,
     edit_session,
 )
-from elearn.face_to_face.sessions import london_moment
 from elearn.models import Booking, BookingStatus, ReminderLog, TrainingSession, User, utcnow
 
 SUMMER = date(2027, 7, 8)  # British Summer Time: 10:00 in London is 09:00 UTC

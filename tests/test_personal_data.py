@@ -46,6 +46,9 @@ from elearn.models import (
     Completion,
     ExternalRecord,
     Facilitator,
+    Finding,
+    FindingEvent,
+    FindingPhoto,
     Invitation,
     InvitationBatch,
     Membership,
@@ -372,6 +375,45 @@ def everything(make: Factory, browser: Browser) -> dict:
                 booked_by_id=manager.id,
             ),
             Facilitator(user_id=learner.id, organisation_id=org.id),
+        ]
+    )
+    finding = Finding(
+        public_id="c" * 32,
+        form_id="d" * 32,
+        reporter_id=learner.id,
+        kind="graffiti",
+        strand="antisemitic",
+        description=f"A swastika on the wall by {NAME}'s office",
+        place=f"Cheapside, outside {NAME}'s office",
+        postcode="EC2V 6DN",
+        latitude=51.514,
+        longitude=-0.094,
+        seen_at=now,
+        police_reference="CAD 1234/05DEC",
+        status="closed",
+        close_reason=f"Removed; {FORMER} thanked",
+    )
+    session.add(finding)
+    session.flush()
+    session.add_all(
+        [
+            FindingPhoto(
+                public_id="e" * 32,
+                finding_id=finding.id,
+                position=1,
+                data=b"\xff\xd8\xff" + NAME.encode(),
+                thumbnail=b"\xff\xd8\xff",
+                width=1,
+                height=1,
+                taken_at=now,
+            ),
+            FindingEvent(
+                finding_id=finding.id,
+                step="closed",
+                actor_id=manager.id,
+                note=f"Told {NAME} it is gone",
+                reference="CAD 1234/05DEC",
+            ),
         ]
     )
     session.get(User, learner.id).failed_sign_ins = 2

@@ -15,10 +15,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from elearn.dates import LONDON
+from elearn.dates import LONDON, london_moment
 from elearn.extensions import db
 from elearn.face_to_face.register import mark
-from elearn.face_to_face.sessions import london_moment
 from elearn.models import (
     Attendance,
     Audience,

@@ -54,6 +54,9 @@ from elearn.models import (
     CourseStanding,
     ExternalRecord,
     Facilitator,
+    Finding,
+    FindingEvent,
+    FindingPhoto,
     Invitation,
     InvitationBatch,
     Membership,
@@ -85,6 +88,10 @@ def _zips_of(person: Person):
     return select(CertificateArchive.id).where(
         CertificateArchive.organisation_id.in_(_organisations_of(person))
     )
+
+
+def _findings_of(person: Person):
+    return _findings_of_id(person.id)
 
 
 def _invited(person: Person):
@@ -376,6 +383,71 @@ HOLDINGS: tuple[Holding, ...] = (
         delete_rows=True,
     ),
     Holding(
+        "photos_you_sent",
+        FindingPhoto,
+        lambda person: FindingPhoto.finding_id.in_(_findings_of(person)),
+        {
+            "data": Field(file, KEEP),
+            "thumbnail": Field(described("a smaller copy of the photo in data"), KEEP),
+            **_kept("public_id", "finding_id", "position", "width", "height", "taken_at"),
+            **_kept("created_at"),
+        },
+        "The photos you sent with your reports to the hub, as we keep them (JPEG, base64, "
+        "with no location or camera details in the file), and when your camera took each. "
+        "Deleted when you are erased.",
+        delete_rows=True,
+        also={"report": lambda photo: photo.finding.public_id},
+    ),
+    Holding(
+        "steps_on_your_reports",
+        FindingEvent,
+        lambda person: FindingEvent.finding_id.in_(_findings_of(person)),
+        {
+            "note": Field(as_is, CLEAR),
+            "reference": Field(as_is, CLEAR),
+            **_kept("finding_id", "step", "actor_id", "assigned_to_id", "other_finding_id"),
+            **_kept("created_at"),
+        },
+        "What the Community Safety Team did with your reports to the hub. Kept after "
+        "erasure without the notes and police references.",
+        also={"report": lambda event: event.finding.public_id},
+    ),
+    Holding(
+        "reports_to_the_hub",
+        Finding,
+        lambda person: Finding.reporter_id == person.id,
+        {
+            "reporter_id": Field(as_is, CLEAR),
+            "description": Field(as_is, replaced_by(REMOVED)),
+            "place": Field(as_is, replaced_by(REMOVED)),
+            "police_reference": Field(as_is, CLEAR),
+            "close_reason": Field(as_is, CLEAR),
+            **_kept(
+                "public_id",
+                "form_id",
+                "kind",
+                "strand",
+                "postcode",
+                "latitude",
+                "longitude",
+                "seen_at",
+                "anonymous",
+                "reported_at",
+                "status",
+                "assigned_to_id",
+                "removal_due_at",
+                "removed_at",
+                "closed_at",
+                "duplicate_of_id",
+                "updated_at",
+            ),
+        },
+        "What you reported to the partnership's hub: what you saw, where and when. After "
+        "erasure each report is kept for the partnership's figures (what, which postcode, "
+        "when, what was done) but no longer linked to you, without what you wrote or the "
+        "place you described.",
+    ),
+    Holding(
         "reminders_sent",
         ReminderLog,
         _their_rows(ReminderLog),
@@ -562,9 +634,14 @@ def person_of(user: User) -> Person:
             "certificate": frozenset(own_ids[Certificate]),
             "externalrecord": frozenset(own_ids[ExternalRecord]),
             "invitation": frozenset(str(i) for i, _ in invitations),
+            "finding": frozenset(str(i) for i in db.session.scalars(_findings_of_id(user.id))),
             "organisation": frozenset(str(i) for i, _ in registered),
         },
     )
+
+
+def _findings_of_id(user_id: int):
+    return select(Finding.id).where(Finding.reporter_id == user_id)
 
 
 def _former_names(user_id: int) -> set[str]:

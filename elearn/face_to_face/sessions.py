@@ -6,12 +6,11 @@ March (the day the clocks go forward) is 09:00 UTC, one on 25 October 10:00 UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from elearn.dates import LONDON
 from elearn.extensions import db
 from elearn.models import (
     Booking,
@@ -23,14 +22,6 @@ from elearn.models import (
 )
 from elearn.permissions import sessions_open_to
 from elearn.web.filters import london_datetime
-
-
-def london_moment(day: date, at: time) -> datetime:
-    """The UTC moment of a London wall-clock time. In the hour that happens twice (end
-    of October) the first is meant; in the hour that never happens (end of March) the
-    time is read as it would be an hour later, as a clock put forward reads."""
-    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)  # fold=0: the first
-
 
 # --- booking windows and places ----------------------------------------------------------
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from elearn.courses.catalogue import current_catalogue
+from elearn.dates import LONDON, london_moment
 from elearn.extensions import db
 from elearn.face_to_face import bookings, register, scheduling, sessions
 from elearn.face_to_face.facilitators import (
@@ -349,8 +350,8 @@ def _details(form: SessionForm) -> scheduling.SessionDetails:
     return scheduling.SessionDetails(
         course_slug=form.course.data,
         title=(form.title.data or "").strip() or None,
-        starts_at=sessions.london_moment(form.day.data, form.starts.time),
-        ends_at=sessions.london_moment(form.day.data, form.ends.time),
+        starts_at=london_moment(form.day.data, form.starts.time),
+        ends_at=london_moment(form.day.data, form.ends.time),
         capacity=form.capacity.data,
         venue=(form.venue.data or "").strip() or None,
         address=(form.address.data or "").strip() or None,
@@ -433,8 +434,8 @@ def _refused(form: SessionForm, refused: scheduling.SessionRefused) -> None:
 
 
 def _fill(form: SessionForm, training: TrainingSession) -> None:
-    starts = training.starts_at.astimezone(sessions.LONDON)
-    ends = training.ends_at.astimezone(sessions.LONDON)
+    starts = training.starts_at.astimezone(LONDON)
+    ends = training.ends_at.astimezone(LONDON)
     form.course.data = training.course_slug
     form.title.data = training.title
     form.day.data = starts.date()

@@ -19,6 +19,15 @@ from elearn.models.face_to_face import (
     TrainingSession,
     session_facilitator,
 )
+from elearn.models.hub import (
+    Finding,
+    FindingEvent,
+    FindingKind,
+    FindingPhoto,
+    FindingStatus,
+    FindingStep,
+    Strand,
+)
 from elearn.models.learning import (
     AttemptStatus,
     Completion,
@@ -66,6 +75,12 @@ __all__ = [
     "ExternalRecord",
     "ExternalStatus",
     "Facilitator",
+    "Finding",
+    "FindingEvent",
+    "FindingKind",
+    "FindingPhoto",
+    "FindingStatus",
+    "FindingStep",
     "Invitation",
     "InvitationBatch",
     "Membership",
@@ -78,6 +93,7 @@ __all__ = [
     "ReportFigures",
     "Role",
     "SessionStatus",
+    "Strand",
     "TrainingSession",
     "User",
     "completion_organisation",

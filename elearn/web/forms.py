@@ -1,11 +1,12 @@
 """The base form: CSRF failures become a clear message on the form, input kept."""
 
 import re
+from datetime import time
 
 from flask import g
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import DateField, IntegerField, SelectChoice, ValidationError
+from wtforms import DateField, IntegerField, SelectChoice, StringField, ValidationError
 from wtforms import Form as PlainForm
 
 EXPIRED_MESSAGE = (
@@ -139,3 +140,41 @@ class DayMonthYearField(DateField):
 def choices(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+_TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
+
+
+def read_time(text: str) -> time | None:
+    """'10:00', '14.30', '10am', '2:30pm' -> a time; anything else None."""
+    found = _TIME.match(text or "")
+    if not found:
+        return None
+    hour, minute, half = int(found[1]), int(found[2] or 0), (found[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif not found[2]:
+        return None  # "10" alone: morning or evening?
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+class TimeField(StringField):
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__(
+            label,
+            widget=GovTextInput(),
+            description="In London time, for example 10:00 or 2:30pm",
+            **kwargs,
+        )
+
+    def pre_validate(self, form) -> None:
+        if (self.data or "").strip() and read_time(self.data) is None:
+            raise ValidationError("Enter a time, for example 10:00 or 2:30pm")
+
+    @property
+    def time(self) -> time | None:
+        return read_time(self.data or "")

@@ -14,6 +14,7 @@ from elearn.extensions import limiter
 
 KEEPS_INPUT = "_elearn_keeps_input_on_csrf_failure"
 CACHEABLE = {"static", "courses.course_image"}  # the same for everyone, never personal
+ASKS_FOR_LOCATION = {"hub.new"}  # pages whose script may ask the browser where it is
 
 
 def keeps_input_on_csrf_failure(view):
@@ -24,6 +25,27 @@ def keeps_input_on_csrf_failure(view):
     """
     setattr(view, KEEPS_INPUT, True)
     return view
+
+
+UPLOAD_LIMIT = "_elearn_upload_limit"
+
+
+def allows_uploads_of(limit: int):
+    """Mark a view whose form may be larger than MAX_CONTENT_LENGTH (photos): its own
+    limit, applied before anything reads the form."""
+
+    def mark(view):
+        setattr(view, UPLOAD_LIMIT, limit)
+        return view
+
+    return mark
+
+
+def apply_upload_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    limit = getattr(view, UPLOAD_LIMIT, None)
+    if limit is not None:
+        request.max_content_length = limit
 
 
 def csp_nonce() -> str:
@@ -56,7 +78,11 @@ def set_security_headers(response):
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    # The report form offers "Use my location": only that page may ask for it.
+    geolocation = "(self)" if request.endpoint in ASKS_FOR_LOCATION else "()"
+    headers["Permissions-Policy"] = (
+        f"camera=(), microphone=(), geolocation={geolocation}, interest-cohort=()"
+    )
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if request.endpoint not in CACHEABLE:
@@ -136,6 +162,7 @@ def refuse_control_characters() -> None:
 def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, remember_view)
     app.before_request_funcs[None].insert(0, refuse_control_characters)
+    app.before_request_funcs[None].insert(0, apply_upload_limit)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
