@@ -142,7 +142,7 @@ def cancel(booking: Booking, by: User, now: datetime | None = None, late: bool =
     )
     promoted = promote_waiting(session, now) if had_place else []
     db.session.commit()
-    notifications.tell_booking_cancelled(booking)
+    notifications.tell_booking_cancelled(booking, had_place)
     for other in promoted:
         notifications.tell_promoted(other)
 

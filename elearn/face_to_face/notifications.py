@@ -29,7 +29,6 @@ from elearn.face_to_face.calendar import Method, calendar_attachment, course_tit
 from elearn.face_to_face.sessions import active_bookings, booking_open, closes_at
 from elearn.mail import after_response, compose, deliver, one_connection
 from elearn.models import (
-    AuditEvent,
     Booking,
     BookingStatus,
     SessionStatus,
@@ -70,9 +69,10 @@ def tell_promoted(booking: Booking) -> None:
     _soon(_place_emails, [booking.id], "promoted")
 
 
-def tell_booking_cancelled(booking: Booking) -> None:
-    """Their place (or place on the waiting list) is cancelled."""
-    _soon(_place_emails, [booking.id], "booking_cancelled")
+def tell_booking_cancelled(booking: Booking, had_place: bool) -> None:
+    """Their place (`had_place`) or place on the waiting list is cancelled: a place's
+    calendar event is withdrawn."""
+    _soon(_place_emails, [booking.id], "booking_cancelled", had_place)
 
 
 def tell_changed(session: TrainingSession, changes: list[str], before: dict) -> None:
@@ -192,17 +192,17 @@ def _email(
     )
 
 
-def _place_emails(booking_ids: list[int], kind: str) -> list[Message]:
+def _place_emails(booking_ids: list[int], kind: str, had_place: bool = True) -> list[Message]:
     messages = []
     for booking_id in booking_ids:
         booking = db.session.get(Booking, booking_id)
         user = _person(booking)
         if user is not None:
-            messages.append(_place_email(booking, user, kind))
+            messages.append(_place_email(booking, user, kind, had_place))
     return messages
 
 
-def _place_email(booking: Booking, user: User, kind: str) -> Message:
+def _place_email(booking: Booking, user: User, kind: str, had_place: bool = True) -> Message:
     session = booking.session
     if kind == "booked":
         booked_by = None
@@ -221,7 +221,6 @@ def _place_email(booking: Booking, user: User, kind: str) -> Message:
     if kind == "promoted":
         subject = _subject("A place is now yours", session)
         return _email(booking, user, "promoted", subject, Method.REQUEST)
-    had_place = _had_place(booking)
     return _email(
         booking,
         user,
@@ -230,24 +229,6 @@ def _place_email(booking: Booking, user: User, kind: str) -> Message:
         Method.CANCEL if had_place else None,
         had_place=had_place,
     )
-
-
-def _had_place(booking: Booking) -> bool:
-    """Whether a cancelled booking was a place rather than a place on the waiting list:
-    the last audit event that gave it a status says (bookings.py records each)."""
-    event = db.session.scalar(
-        select(AuditEvent)
-        .where(
-            AuditEvent.subject_type == "booking",
-            AuditEvent.subject_id == str(booking.id),
-            AuditEvent.action.in_(("session_booked", "session_place_offered")),
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    if event is None or event.action == "session_place_offered":
-        return True
-    return (event.detail or {}).get("status") != BookingStatus.WAITING
 
 
 def what_changed(session: TrainingSession, changes: list[str], before: dict) -> list[str]:
