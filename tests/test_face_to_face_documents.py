@@ -17,8 +17,9 @@ from elearn.face_to_face import notifications
 from elearn.face_to_face.bookings import book, cancel
 from elearn.face_to_face.register import add_walk_in
 from elearn.face_to_face.scheduling import SessionDetails, create_session
-from elearn.face_to_face.sheet import people, place, sign_in_sheet_pdf, time_span
+from elearn.face_to_face.sheet import place, sign_in_sheet_pdf, time_span
 from elearn.models import TrainingSession
+from elearn.web.filters import and_list as people
 from tests.test_certificates import (
     assert_pdf_ua_with_real_glyphs,
     fonts_drawing,

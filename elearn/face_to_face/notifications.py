@@ -35,7 +35,7 @@ from elearn.models import (
     TrainingSession,
     User,
 )
-from elearn.web.filters import london_date, london_datetime
+from elearn.web.filters import clock, london_date, london_datetime
 from elearn.web.links import site_url
 
 log = logging.getLogger(__name__)
@@ -129,14 +129,10 @@ def _person(booking: Booking | None) -> User | None:
 # --- what the emails say -------------------------------------------------------------------
 
 
-def _clock(moment: datetime) -> str:
-    return f"{moment.astimezone(LONDON):%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
-
-
 def when(session: TrainingSession) -> str:
     """'10 July 2026 at 10:00am to 1:00pm', in London time."""
     starts, ends = session.starts_at.astimezone(LONDON), session.ends_at.astimezone(LONDON)
-    end = _clock(ends) if starts.date() == ends.date() else london_datetime(ends)
+    end = clock(ends) if starts.date() == ends.date() else london_datetime(ends)
     return f"{london_datetime(session.starts_at)} to {end}"
 
 

@@ -40,7 +40,7 @@ from elearn.models import (
     utcnow,
 )
 from elearn.organisations.invitations import invite_one
-from elearn.web.filters import london_date
+from elearn.web.filters import and_list, london_date
 
 
 class RegisterRefused(Exception):
@@ -73,8 +73,7 @@ def delivered(session: TrainingSession) -> str:
     names = [person.full_name for person in session.facilitators]
     said = f"on {london_date(session.starts_at)} at {where}"
     if names:
-        people = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        said += f", facilitated by {people}"
+        said += f", facilitated by {and_list(names)}"
     return said[:500]
 
 

@@ -21,7 +21,6 @@ from elearn.models import (
     utcnow,
 )
 from elearn.permissions import sessions_open_to
-from elearn.web.filters import london_datetime
 
 # --- booking windows and places ----------------------------------------------------------
 
@@ -72,12 +71,6 @@ def taken_by_session(session_ids: list[int]) -> dict[int, tuple[int, int]]:
         pair = taken.setdefault(session_id, [0, 0])
         pair[0 if status == BookingStatus.BOOKED else 1] = count
     return {key: (booked, waiting) for key, (booked, waiting) in taken.items()}
-
-
-def describe(session: TrainingSession) -> str:
-    """'12 December 2026 at 10:00am, Guildhall' for messages and emails."""
-    where = session.venue or "online"
-    return f"{london_datetime(session.starts_at)}, {where}"
 
 
 def _counted(status: str):

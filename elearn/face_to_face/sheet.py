@@ -12,7 +12,6 @@ session was last changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from elearn.documents.typesetting import tagged_pdf
 from elearn.extensions import db
 from elearn.face_to_face.register import register_of
 from elearn.models import Booking, Organisation, TrainingSession
-from elearn.web.filters import london_date
+from elearn.web.filters import and_list, clock, london_date, weekday_date
 
 WALK_IN_ROWS = 8
 AUTHOR = "Community Safety Team, City of London Corporation"
@@ -49,7 +48,7 @@ def sheet_inputs(session: TrainingSession, course_title: str) -> dict:
         "date": london_date(session.starts_at),
         "when": time_span(session.starts_at, session.ends_at),
         "where": place(session),
-        "facilitators": people(person.full_name for person in session.facilitators),
+        "facilitators": and_list(person.full_name for person in session.facilitators),
         "reference": session.public_id,
         "booked": [
             [booking.display_name, organisations.get(booking.organisation_id, "")]
@@ -74,16 +73,9 @@ def time_span(starts_at: datetime, ends_at: datetime) -> str:
     """'Friday 11 December 2026, 10:00am to 12:30pm', in London time (the day again when
     a session ends on another day)."""
     start, end = starts_at.astimezone(LONDON), ends_at.astimezone(LONDON)
-    finish = _clock(end) if end.date() == start.date() else f"{_day(end)}, {_clock(end)}"
-    return f"{_day(start)}, {_clock(start)} to {finish}"
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment:%A %-d %B %Y}"
-
-
-def _clock(moment: datetime) -> str:
-    return f"{moment:%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
+    same_day = end.date() == start.date()
+    finish = clock(end) if same_day else f"{weekday_date(end)}, {clock(end)}"
+    return f"{weekday_date(start)}, {clock(start)} to {finish}"
 
 
 def place(session: TrainingSession) -> str:
@@ -92,11 +84,3 @@ def place(session: TrainingSession) -> str:
         return "Online"
     lines = (line.strip().strip(",").strip() for line in (session.address or "").splitlines())
     return ", ".join([session.venue, *(line for line in lines if line)])
-
-
-def people(names: Iterable[str]) -> str:
-    """'Amira Khan', 'Amira Khan and Tom Reid', 'A, B and C'."""
-    names = list(names)
-    if len(names) < 2:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]

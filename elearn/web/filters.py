@@ -45,6 +45,14 @@ def clock(moment: datetime | None) -> str:
     return f"{moment.astimezone(LONDON):%-I:%M%p}".replace("AM", "am").replace("PM", "pm")
 
 
+def and_list(items) -> str:
+    """'Amira Khan', 'Amira Khan and Tom Reid', 'A, B and C'."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def number(value: int | None) -> str:
     """12,345: thousands separated, as GOV.UK style writes numbers."""
     return "" if value is None else f"{value:,}"
