@@ -415,3 +415,12 @@ def test_an_erased_reporter_s_finding_stays_for_the_figures_without_them(
     with app.app_context():
         assert db.session.get(User, people["reporter"].id).full_name == "Erased user"
     assert utcnow() >= finding.reported_at
+
+
+def test_cst_reach_the_triage_queue_from_their_tasks(browser, people):
+    """CST's menu has no "Report something" (it keeps to one line); Tasks links the queue."""
+    browser.sign_in(people["cst"])
+    page = browser.get("/admin")
+    assert "Report something" not in [a.get_text(strip=True) for a in page.soup.select("nav a")]
+    links = [a["href"] for a in page.soup.select("main a")]
+    assert "/hub/triage" in links and "/sessions/manage" in links
