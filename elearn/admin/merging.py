@@ -3,8 +3,8 @@
 CST finds the organisation to keep by name or email domain (no organisation is chosen
 for them), reads what will move (`preview`, counted in SQL), and only then merges. A
 merge cannot be undone: the duplicate is closed, and its people, required training,
-credit for completions, invitations, email domains, and face-to-face bookings, sessions
-and facilitators belong to the organisation kept.
+credit for completions, invitations, email domains, face-to-face bookings, sessions and
+facilitators, and the hub's findings reported for it belong to the organisation kept.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from elearn.models import (
     Booking,
     BookingStatus,
     Facilitator,
+    Finding,
     Invitation,
     InvitationBatch,
     Membership,
@@ -153,7 +154,8 @@ def merge(source: Organisation, target: Organisation) -> None:
     _merge_memberships(source, target)
     _merge_completion_credits(source, target)
     # Face-to-face: bookings credited to it (walk-ins with no account among them), the
-    # sessions for it alone, and the facilitators who run sessions for it.
+    # sessions for it alone, and the facilitators who run sessions for it. The hub: what
+    # was reported for it.
     for model in (
         Invitation,
         InvitationBatch,
@@ -161,6 +163,7 @@ def merge(source: Organisation, target: Organisation) -> None:
         Booking,
         TrainingSession,
         Facilitator,
+        Finding,
     ):
         db.session.execute(
             update(model)
@@ -173,6 +176,9 @@ def merge(source: Organisation, target: Organisation) -> None:
     source.merged_into_id = target.id
     source.join_code = None
     source.join_code_enabled = False
+    # A partner's reporting link and sharing end with it; the kept one's own settings stand.
+    source.hub_link_token = None
+    source.hub_partner = False
     audit.record("organisation_merged", source, {"into": target.id, "name": source.name})
     db.session.flush()
     db.session.expire_all()  # bulk updates above bypassed the identity map

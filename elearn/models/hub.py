@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from elearn.extensions import db
 from elearn.models.types import UTCDateTime, utcnow
+from elearn.models.organisation import Organisation
 from elearn.models.user import User
 
 
@@ -64,6 +65,8 @@ class Finding(db.Model):
     __table_args__ = (
         # The reporter's form is sent once however often the button is pressed.
         UniqueConstraint("reporter_id", "form_id"),
+        # A form sent through a partner's link has no reporter: its id alone is unique.
+        Index("ix_finding_form_id", "form_id", unique=True),
         Index("ix_finding_status_reported", "status", "reported_at"),
         Index("ix_finding_postcode_seen", "postcode", "seen_at"),
     )
@@ -72,6 +75,11 @@ class Finding(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     form_id: Mapped[str] = mapped_column(String(32))
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The partner it was reported for: the reporter's organisation, or the one whose
+    # reporting link was used (no account then, so no reporter).
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))
     strand: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(2000))
@@ -93,6 +101,7 @@ class Finding(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    organisation: Mapped[Organisation | None] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     duplicate_of: Mapped[Finding | None] = relationship(remote_side=[id])
     photos: Mapped[list[FindingPhoto]] = relationship(

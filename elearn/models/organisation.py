@@ -67,6 +67,10 @@ class Organisation(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(String(500))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # The reporting hub: a partner CST shares findings with (its managers see them), and
+    # the secret of the link through which anyone may report for it without an account.
+    hub_partner: Mapped[bool] = mapped_column(Boolean, default=False)
+    hub_link_token: Mapped[str | None] = mapped_column(String(43), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     domains: Mapped[list[OrganisationDomain]] = relationship(
