@@ -230,7 +230,8 @@ def backup(destination: Path):
 
 retention_group = AppGroup(
     "retention",
-    help="Erase people who left long ago; forget old IP addresses, lists and zips.",
+    help="Erase people who left long ago; forget old IP addresses, lists, zips and the "
+    "hub's old photos and report details.",
 )
 
 
@@ -240,18 +241,29 @@ def retention_apply(dry_run: bool):
     """Erase the personal data of people who left every organisation more than
     ELEARN_RETENTION_MONTHS ago (their anonymous figures stay); clear the IP addresses of
     audit events over ELEARN_AUDIT_IP_DAYS old; delete lists of people to invite over
-    LISTS_KEPT_DAYS old and certificate zips over a day old. The consumer does this
-    every night (elearn/schedule.py)."""
+    LISTS_KEPT_DAYS old and certificate zips over a day old; delete the photos of hub
+    reports finished over ELEARN_HUB_PHOTO_MONTHS ago and reduce those finished over
+    ELEARN_HUB_DETAIL_MONTHS ago to what the figures need. The consumer does this every
+    night (elearn/schedule.py)."""
     from elearn.auth.personal_data import LISTS_KEPT_DAYS
     from elearn.models import utcnow
     from elearn.schedule import retention
 
-    months = current_app.config["RETENTION_MONTHS"]
-    days = current_app.config["AUDIT_IP_DAYS"]
+    config = current_app.config
+    months, days = config["RETENTION_MONTHS"], config["AUDIT_IP_DAYS"]
     done = retention(utcnow(), dry_run)
     who = f"{counted(done.people, 'person', 'people')} who left more than {months} months ago"
+    photos = (
+        f"{counted(done.photos, 'photo', 'photos')} of hub reports finished over "
+        f"{config['HUB_PHOTO_MONTHS']} months ago"
+    )
+    reports = (
+        f"{counted(done.findings, 'hub report', 'hub reports')} finished over "
+        f"{config['HUB_DETAIL_MONTHS']} months ago to what the figures need"
+    )
     if dry_run:
-        click.echo(f"Would erase {who}. Nothing was changed.")
+        click.echo(f"Would erase {who}.\nWould delete {photos}.\nWould reduce {reports}.")
+        click.echo("Nothing was changed.")
         return
     click.echo(f"Erased {who}.")
     click.echo(
@@ -263,6 +275,8 @@ def retention_apply(dry_run: bool):
         f"{LISTS_KEPT_DAYS} days old."
     )
     click.echo(f"Deleted {done.zips} certificate zips over a day old.")
+    click.echo(f"Deleted {photos}.")
+    click.echo(f"Reduced {reports}.")
 
 
 tasks_group = AppGroup("tasks", help="The task consumer: queued and periodic work.")

@@ -82,6 +82,14 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _months(name: str, default: int) -> int:
+    """A number of months to keep something: a whole number, 1 or more."""
+    value = int(os.environ.get(name, str(default)))
+    if value < 1:
+        raise ValueError(f"{name} must be a number of months, 1 or more")
+    return value
+
+
 class Config:
     """Settings for running elearn; every value can come from the environment."""
 
@@ -145,6 +153,10 @@ class Config:
         self.TASKS_IMMEDIATE = False
         self.REQUIRE_2FA_FOR_ADMINS = _flag("ELEARN_REQUIRE_2FA_FOR_ADMINS", False)
         self.RETENTION_MONTHS = int(env.get("ELEARN_RETENTION_MONTHS", "24"))
+        # A hub finding removed or closed keeps its photos this long, and what its reporter
+        # wrote, their position and who they are this long (elearn/hub/retention.py).
+        self.HUB_PHOTO_MONTHS = _months("ELEARN_HUB_PHOTO_MONTHS", 3)
+        self.HUB_DETAIL_MONTHS = _months("ELEARN_HUB_DETAIL_MONTHS", 24)
         # Audit events keep the IP address they came from this long (`retention apply`).
         self.AUDIT_IP_DAYS = int(env.get("ELEARN_AUDIT_IP_DAYS", "90"))
         # A failed quiz shows which answers were wrong, not the right ones, until the learner

@@ -9,7 +9,8 @@
 |                            |                   | before (once each)                            |
 | `send_due_reminders`       | daily, 07:00      | reminders and managers' digests (once each)   |
 | `apply_retention`          | daily, 02:30      | erasure after ELEARN_RETENTION_MONTHS, and    |
-|                            |                   | old IP addresses, lists of people and zips    |
+|                            |                   | old IP addresses, lists of people and zips;   |
+|                            |                   | the hub's old photos and findings' details    |
 
 Those that send or erase run under a Huey lock of their own, so a slow run is never
 overlapped by the next (a consumer that starts releases the locks of one killed).
@@ -37,6 +38,7 @@ from elearn.courses.catalogue import current_catalogue
 from elearn.database import checkpoint_wal
 from elearn.extensions import db
 from elearn.face_to_face import notifications as face_to_face
+from elearn.hub import retention as hub_retention
 from elearn.models import utcnow
 from elearn.organisations.notifications import send_waiting
 from elearn.reports import cache, dashboard
@@ -87,11 +89,14 @@ def apply_retention() -> None:
     with RETENTION:
         done = retention(utcnow())
     log.info(
-        "retention: erased %d people, cleared %d IP addresses, deleted %d lists and %d zips",
+        "retention: erased %d people, cleared %d IP addresses, deleted %d lists and %d zips, "
+        "deleted %d hub photos and reduced %d hub findings",
         done.people,
         done.addresses,
         done.lists,
         done.zips,
+        done.photos,
+        done.findings,
     )
 
 
@@ -101,24 +106,33 @@ class Retained:
     addresses: int = 0  # audit events whose IP address was cleared
     lists: int = 0  # lists of people to invite, deleted
     zips: int = 0  # certificate zips, deleted
+    photos: int = 0  # hub photos deleted: finished over HUB_PHOTO_MONTHS ago
+    findings: int = 0  # hub findings reduced: finished over HUB_DETAIL_MONTHS ago
 
 
 def retention(now: datetime, dry_run: bool = False) -> Retained:
     """Erase the personal data of people who left every organisation more than
     RETENTION_MONTHS ago (their anonymous figures stay); clear the IP addresses of audit
     events over AUDIT_IP_DAYS old; delete lists of people to invite over LISTS_KEPT_DAYS
-    old and certificate zips over a day old. With `dry_run`, count the people only."""
+    old and certificate zips over a day old; delete the photos of hub findings finished
+    over HUB_PHOTO_MONTHS ago and reduce those finished over HUB_DETAIL_MONTHS ago
+    (elearn/hub/retention.py). With `dry_run`, count the people and the hub's photos and
+    findings only."""
     months = current_app.config["RETENTION_MONTHS"]
     people = people_past_retention(months, now)
     if dry_run:
-        return Retained(people=len(people))
+        hub = hub_retention.apply(now, dry_run=True)
+        return Retained(people=len(people), photos=hub.photos, findings=hub.findings)
     for person in people:
         erase_user(person, f"retention: left more than {months} months ago")
     days = current_app.config["AUDIT_IP_DAYS"]
+    hub = hub_retention.apply(now)
     done = Retained(
         people=len(people),
         addresses=audit.forget_addresses(now - timedelta(days=days)),
         lists=forget_old_invitation_lists(now),
+        photos=hub.photos,
+        findings=hub.findings,
     )
     db.session.commit()
     done.zips = forget_old_archives()

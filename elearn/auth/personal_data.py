@@ -18,7 +18,8 @@ erasure commits (elearn/database.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -90,8 +91,10 @@ def _zips_of(person: Person):
     )
 
 
-def _findings_of(person: Person):
-    return _findings_of_id(person.id)
+def _findings_of(person: Person) -> list[int]:
+    """The findings whose reduction is under way: the person's reports (`person_of`), or
+    the findings retention reduces (`reduce_findings`)."""
+    return sorted(int(i) for i in person.subjects.get("finding", ()))
 
 
 def _invited(person: Person):
@@ -136,6 +139,9 @@ def _event_subjects(person: Person):
     )
 
 
+EVENT_DETAIL = Field(
+    as_is, erased_by("reasons and notes about them, and their names, removed", _event_detail)
+)
 EVENT_IP = Field(
     lambda value, event, person: value if _their_address(value, event, person) else None,
     erased_by(
@@ -415,11 +421,15 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(
         "reports_to_the_hub",
         Finding,
-        lambda person: Finding.reporter_id == person.id,
+        lambda person: Finding.id.in_(_findings_of(person)),
         {
             "reporter_id": Field(as_is, CLEAR),
             "description": Field(as_is, replaced_by(REMOVED)),
             "place": Field(as_is, replaced_by(REMOVED)),
+            # A precise position with the time can trace the reporter's route: the
+            # postcode is enough for the figures.
+            "latitude": Field(as_is, CLEAR),
+            "longitude": Field(as_is, CLEAR),
             "police_reference": Field(as_is, CLEAR),
             "close_reason": Field(as_is, CLEAR),
             **_kept(
@@ -428,8 +438,6 @@ HOLDINGS: tuple[Holding, ...] = (
                 "kind",
                 "strand",
                 "postcode",
-                "latitude",
-                "longitude",
                 "seen_at",
                 "anonymous",
                 "reported_at",
@@ -444,8 +452,8 @@ HOLDINGS: tuple[Holding, ...] = (
         },
         "What you reported to the partnership's hub: what you saw, where and when. After "
         "erasure each report is kept for the partnership's figures (what, which postcode, "
-        "when, what was done) but no longer linked to you, without what you wrote or the "
-        "place you described.",
+        "when, what was done) but no longer linked to you, without what you wrote, the "
+        "place you described or your position.",
     ),
     Holding(
         "reminders_sent",
@@ -528,10 +536,7 @@ HOLDINGS: tuple[Holding, ...] = (
             person.mentions(AuditEvent.detail),
         ),
         {
-            "detail": Field(
-                as_is,
-                erased_by("reasons and notes about them, and their names, removed", _event_detail),
-            ),
+            "detail": EVENT_DETAIL,
             "ip_address": EVENT_IP,
             **_kept("actor_id", "action", "subject_type", "subject_id", "created_at"),
         },
@@ -698,6 +703,28 @@ def erase_user(user: User, reason: str) -> None:
         holding.erase(person)
     audit.record("user_erased", user, {"reason": person.scrub(reason)})
     checkpoint_after_commit()
+
+
+# The holdings that reduce a report to the hub to what the partnership's figures need.
+REPORT_SECTIONS = ("photos_you_sent", "steps_on_your_reports", "reports_to_the_hub")
+
+
+def reduce_findings(ids: Collection[int]) -> None:
+    """Reduce these findings to what the partnership's figures need, whoever reported
+    them, in the caller's transaction: what erasing their reporter does to them (the
+    holdings in REPORT_SECTIONS, and the reasons and references of the audit events about
+    them). Retention does this to findings finished long ago (elearn/hub/retention.py)."""
+    findings = Person(
+        id=0,  # no account: only these findings, with no names to look for
+        emails=frozenset(),
+        names=frozenset(),
+        subjects={"finding": frozenset(str(i) for i in ids)},
+    )
+    for holding in HOLDINGS:
+        if holding.section in REPORT_SECTIONS:
+            holding.erase(findings)
+    (actions,) = (holding for holding in HOLDINGS if holding.section == "actions_recorded")
+    replace(actions, find=_event_subjects, fields={"detail": EVENT_DETAIL}).erase(findings)
 
 
 def people_past_retention(months: int, now: datetime) -> list[User]:
