@@ -2,8 +2,10 @@
 
 `report` records what a partner saw with its photos (already made safe by
 `photos.safe_photo`) and the first event, in the caller's transaction; the caller
-commits. A form is sent once: the form's one-time id is unique per reporter, so the same
-form sent again (a double tap, a retry after a slow network) finds the finding it made.
+commits. A form is sent once: the form's one-time id is unique, so the same form sent
+again (a double tap, a retry after a slow network) finds the finding it made. A finding
+sent through a partner's reporting link has no reporter (no account) and that partner's
+organisation; a signed-in reporter's is their organisation (`reporting_for`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from elearn.models import (
     FindingPhoto,
     FindingStatus,
     FindingStep,
+    Membership,
+    Organisation,
+    OrganisationStatus,
     Strand,
     User,
 )
@@ -96,15 +101,40 @@ class Report:
     longitude: float | None = None
 
 
-def report(reporter: User, form_id: str, said: Report, photos: list[Photo]) -> Finding:
-    """The finding this form made: recorded now, or found if it was sent before."""
+def reporting_for(reporter: User) -> int | None:
+    """The organisation a signed-in person reports for: the approved organisation they
+    are an active member of, the earliest joined if several; None if they have none."""
+    return db.session.scalar(
+        select(Membership.organisation_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(
+            Membership.user_id == reporter.id,
+            Membership.left_at.is_(None),
+            Organisation.status == OrganisationStatus.APPROVED,
+        )
+        .order_by(Membership.joined_at, Membership.id)
+        .limit(1)
+    )
+
+
+def report(
+    reporter: User | None,
+    organisation_id: int | None,
+    form_id: str,
+    said: Report,
+    photos: list[Photo],
+) -> Finding:
+    """The finding this form made: recorded now, or found if it was sent before.
+    `reporter` is None for a report through a partner's link."""
     sent_before = _sent_before(reporter, form_id)
     if sent_before is not None:
         return sent_before
+    reporter_id = reporter.id if reporter is not None else None
     finding = Finding(
         public_id=secrets.token_hex(16),
         form_id=form_id,
-        reporter_id=reporter.id,
+        reporter_id=reporter_id,
+        organisation_id=organisation_id,
         kind=said.kind,
         strand=said.strand,
         description=said.description.strip(),
@@ -120,7 +150,10 @@ def report(reporter: User, form_id: str, said: Report, photos: list[Photo]) -> F
             db.session.add(finding)
             db.session.flush()
     except IntegrityError:  # the same form, sent at the same moment, won
-        return _sent_before(reporter, form_id)
+        won = _sent_before(reporter, form_id)
+        if won is None:  # another person's form id: not something a form sends
+            raise
+        return won
     for position, photo in enumerate(photos, start=1):
         db.session.add(
             FindingPhoto(
@@ -135,18 +168,23 @@ def report(reporter: User, form_id: str, said: Report, photos: list[Photo]) -> F
             )
         )
     db.session.add(
-        FindingEvent(finding_id=finding.id, step=FindingStep.REPORTED, actor_id=reporter.id)
+        FindingEvent(finding_id=finding.id, step=FindingStep.REPORTED, actor_id=reporter_id)
     )
-    audit.record(
-        "finding_reported", finding, {"kind": said.kind, "photos": len(photos)}, reporter.id
+    event = audit.record(
+        "finding_reported", finding, {"kind": said.kind, "photos": len(photos)}, reporter_id
     )
+    # audit.record names whoever is signed in when no actor is given: a link's report
+    # is no one's, even when someone signed in happens to use the link.
+    event.actor_id = reporter_id
     return finding
 
 
-def _sent_before(reporter: User, form_id: str) -> Finding | None:
-    return db.session.scalar(
-        select(Finding).where(Finding.reporter_id == reporter.id, Finding.form_id == form_id)
-    )
+def _sent_before(reporter: User | None, form_id: str) -> Finding | None:
+    """A form id is unique on its own; a signed-in reporter's lookup stays theirs."""
+    statement = select(Finding).where(Finding.form_id == form_id)
+    if reporter is not None:
+        statement = statement.where(Finding.reporter_id == reporter.id)
+    return db.session.scalar(statement)
 
 
 def by_public_id(public_id: str) -> Finding | None:

@@ -102,8 +102,9 @@ def new():
             latitude=latitude,
             longitude=longitude,
         )
+        reporter = db.session.get(User, current_user.id)
         finding = findings.report(
-            db.session.get(User, current_user.id), form.form_id.data, said, form.safe_photos
+            reporter, findings.reporting_for(reporter), form.form_id.data, said, form.safe_photos
         )
         db.session.commit()
         flash("Thank you. Your report has been sent to the Community Safety Team.", "success")
