@@ -2,9 +2,11 @@
 email addresses and searches kept out of every log (people are named in it by id).
 
 Links in emails carry their token in the path (/reset-password/<token>,
-/invitations/<token>, /create-account/<token>), so an access log would keep a working
-link. Every log elearn writes through replaces the token with [token]: the development
-server's log, and gunicorn's access log with `--logger-class elearn.web.request_log.AccessLog`.
+/invitations/<token>, /create-account/<token>), and so does a partner's reporting link
+(/hub/report/<token>, and its receipts /hub/report/<token>/<ref>), so an access log
+would keep a working link. Every log elearn writes through replaces the token with
+[token]: the development server's log, and gunicorn's access log with
+`--logger-class elearn.web.request_log.AccessLog`.
 docs/deployment.md gives the nginx log format that does the same.
 """
 
@@ -18,7 +20,9 @@ from flask import Flask, g, has_request_context, request
 from gunicorn.glogging import Logger as GunicornLogger
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-TOKEN_IN_PATH = re.compile(r"(/(?:invitations|reset-password|create-account)/)[^/?#\s\"]+")
+TOKEN_IN_PATH = re.compile(
+    r"(/(?:invitations|reset-password|create-account|hub/report)/)[^/?#\s\"]+"
+)
 # People are named in logs by id, never by address or name: an email address (as typed,
 # or %40-encoded in a query), and what was searched for (?q=, a name or an address).
 ADDRESS = re.compile(r"[\w.%+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+")
@@ -34,14 +38,15 @@ def redact_tokens(text: str) -> str:
 
 class RedactAddresses(logging.Filter):
     """For elearn's own log: no email address in a message or a traceback (a mail
-    server's refusal names its recipient)."""
+    server's refusal names its recipient), and no token (Flask logs an error as
+    "Exception on <path>", which may be a link's)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = ADDRESS.sub("[address]", record.getMessage()), None
+        record.msg, record.args = redact_tokens(record.getMessage()), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = ADDRESS.sub("[address]", record.exc_text)
+            record.exc_text = redact_tokens(record.exc_text)
         return True
 
 
