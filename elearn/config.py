@@ -7,6 +7,7 @@ and copies its attributes into `app.config`.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -73,6 +74,36 @@ def served_base_url() -> str:
     elif ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port}"
+
+
+# A map's tile server (ELEARN_MAP_TILES): a host name, with Leaflet's `{s}` (a subdomain
+# it chooses) as its first label at most, then the tile's place in the rest of the address.
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_TILE_HOST = re.compile(rf"^(\{{s\}}\.)?{_LABEL}(\.{_LABEL})*$")
+_TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}", "{s}", "{r}")
+_LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def map_tile_source(template: str) -> str:
+    """The Content-Security-Policy source the map's tiles come from (`https://host[:port]`,
+    or `https://*.host` for a `{s}` subdomain), for a tile address such as
+    `https://tile.openstreetmap.org/{z}/{x}/{y}.png`. ValueError says what is wrong."""
+    if re.search(r"[\s\"'<>\\]", template):
+        raise ValueError("it may not hold spaces, quotes, < > or \\")
+    missing = [name for name in _TILE_PLACEHOLDERS[:3] if name not in template]
+    if missing:
+        raise ValueError(f"it must hold {{z}}, {{x}} and {{y}} ({' '.join(missing)} missing)")
+    unknown = set(re.findall(r"\{[^}]*\}?", template)) - set(_TILE_PLACEHOLDERS)
+    if unknown or template.count("{") != template.count("}"):
+        raise ValueError(f"it may hold only {' '.join(_TILE_PLACEHOLDERS)} in braces")
+    scheme, _, rest = template.partition("://")
+    netloc = re.split(r"[/?]", rest, maxsplit=1)[0].lower()
+    host, _, port = netloc.partition(":")
+    if not _TILE_HOST.match(host) or (port and not port.isdigit()):
+        raise ValueError("it must start with the server's address, such as https://tile.example/")
+    if scheme != "https" and not (scheme == "http" and host in _LOCAL_HOSTS):
+        raise ValueError("it must be an https:// address (http:// only on 127.0.0.1 or localhost)")
+    return f"{scheme}://{host.replace('{s}', '*')}{':' + port if port else ''}"
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -162,9 +193,14 @@ class Config:
         # A failed quiz shows which answers were wrong, not the right ones, until the learner
         # passes or has failed this many times (0: only once passed).
         self.QUIZ_ANSWERS_AFTER = int(env.get("ELEARN_QUIZ_ANSWERS_AFTER", "3"))
+        # A map of where things were seen (docs/hub.md, "Map"): the tile server's address
+        # with {z}/{x}/{y}, and whose map it is, shown on it. Empty: no map anywhere.
+        self.ELEARN_MAP_TILES = env.get("ELEARN_MAP_TILES", "").strip()
+        self.ELEARN_MAP_ATTRIBUTION = env.get("ELEARN_MAP_ATTRIBUTION", "").strip()
 
     def check(self) -> None:
-        """Refuse settings that are unsafe in production."""
+        """Refuse settings that cannot work, and those unsafe in production."""
+        self._check_map()
         if self.ELEARN_ENV != "production":
             return
         problems = []
@@ -189,6 +225,22 @@ class Config:
             )
         if problems:
             raise RuntimeError("; ".join(problems))
+
+    def _check_map(self) -> None:
+        if not self.ELEARN_MAP_TILES:
+            return
+        try:
+            map_tile_source(self.ELEARN_MAP_TILES)
+        except ValueError as wrong:
+            raise RuntimeError(
+                f"ELEARN_MAP_TILES is not a tile address ({wrong}): for example "
+                "https://tile.openstreetmap.org/{z}/{x}/{y}.png, or empty for no map"
+            ) from None
+        if not self.ELEARN_MAP_ATTRIBUTION:
+            raise RuntimeError(
+                "ELEARN_MAP_ATTRIBUTION must say whose map it is when ELEARN_MAP_TILES is set "
+                "(tile servers' terms ask for it): for example © OpenStreetMap contributors"
+            )
 
 
 class TestConfig(Config):

@@ -37,7 +37,7 @@ from elearn.permissions import (
 from elearn.web.filters import london_datetime
 from elearn.web.forms import ConfirmForm, choices
 from elearn.web.paging import page_number, paginate
-from elearn.web.security import allows_uploads_of, keeps_input_on_csrf_failure
+from elearn.web.security import allows_uploads_of, keeps_input_on_csrf_failure, shows_map
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 
@@ -83,6 +83,7 @@ def index():
 @login_required
 @keeps_input_on_csrf_failure
 @allows_uploads_of(REPORT_MAX_BYTES)
+@shows_map
 def new():
     if not can_report_finding(current_user):
         abort(403)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException
 
+from elearn.config import map_tile_source
 from elearn.extensions import limiter
 
 KEEPS_INPUT = "_elearn_keeps_input_on_csrf_failure"
@@ -48,19 +49,50 @@ def apply_upload_limit() -> None:
         request.max_content_length = limit
 
 
+SHOWS_MAP = "_elearn_shows_map"
+
+
+def shows_map(view):
+    """Mark a view whose page shows a map (templates/hub/_map.html, static/js/*-map.js):
+    its CSP lets images come from the tile server ELEARN_MAP_TILES names, when one is set.
+    Every other page keeps `img-src 'self' data:`."""
+    setattr(view, SHOWS_MAP, True)
+    return view
+
+
+def _view_shows_map() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, SHOWS_MAP, False)
+
+
+def map_tiles() -> str:
+    """For templates: the tile address if a map is configured, else "" (no map). A page
+    whose view is not marked `shows_map` may not show one: its CSP would block the tiles."""
+    tiles = current_app.config.get("ELEARN_MAP_TILES", "")
+    if tiles and not _view_shows_map():
+        raise RuntimeError(f"{request.endpoint} shows a map: mark its view with @shows_map")
+    return tiles
+
+
+def _map_tile_source() -> str | None:
+    tiles = current_app.config.get("ELEARN_MAP_TILES", "")
+    return map_tile_source(tiles) if tiles and _view_shows_map() else None
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy(nonce: str, tile_source: str | None = None) -> str:
+    """The policy for a page; `tile_source` (a map's tile server) joins img-src."""
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            f"img-src 'self' data: {tile_source}" if tile_source else "img-src 'self' data:",
             "font-src 'self'",
             "connect-src 'self'",
             "object-src 'none'",
@@ -73,7 +105,7 @@ def content_security_policy(nonce: str) -> str:
 
 def set_security_headers(response):
     headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), _map_tile_source())
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"
@@ -166,6 +198,7 @@ def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["map_tiles"] = map_tiles
 
     pages = {
         400: "bad_request",
