@@ -135,6 +135,7 @@ def report(
         form_id=form_id,
         reporter_id=reporter_id,
         organisation_id=organisation_id,
+        by_link=reporter is None,
         kind=said.kind,
         strand=said.strand,
         description=said.description.strip(),

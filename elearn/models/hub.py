@@ -25,8 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from elearn.extensions import db
-from elearn.models.types import UTCDateTime, utcnow
 from elearn.models.organisation import Organisation
+from elearn.models.types import UTCDateTime, utcnow
 from elearn.models.user import User
 
 
@@ -80,6 +80,7 @@ class Finding(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
+    by_link: Mapped[bool] = mapped_column(Boolean, default=False)  # a partner's link, no account
     kind: Mapped[str] = mapped_column(String(20))
     strand: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(2000))

@@ -15,7 +15,10 @@ from elearn.extensions import limiter
 
 KEEPS_INPUT = "_elearn_keeps_input_on_csrf_failure"
 CACHEABLE = {"static", "courses.course_image"}  # the same for everyone, never personal
-ASKS_FOR_LOCATION = {"hub.new"}  # pages whose script may ask the browser where it is
+ASKS_FOR_LOCATION = {"hub.new", "hub.report_by_link"}  # pages whose script may ask where
+# Forms for visitors with no account: a CSRF failure re-shows the form (or the page
+# says why), rather than sending them to sign in.
+FOR_VISITORS = {"auth.sign_in", "hub.report_by_link"}
 
 
 def keeps_input_on_csrf_failure(view):
@@ -125,7 +128,7 @@ def set_security_headers(response):
 
 
 def handle_csrf_error(error: CSRFError):
-    if not current_user.is_authenticated and request.endpoint not in {"auth.sign_in"}:
+    if not current_user.is_authenticated and request.endpoint not in FOR_VISITORS:
         flash("Your session has ended. Sign in again to continue.", "info")
         return redirect(url_for("auth.sign_in", next=request.path))
     view = g.get("_csrf_view")

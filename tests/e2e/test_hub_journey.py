@@ -74,7 +74,7 @@ def test_report_with_location_and_photo_then_cst_acts_on_it(server, page, access
     )
     follow(page, page.get_by_role("button", name="Send the report"))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Thank you")
-    expect(page.locator("main")).to_contain_text("With your phone's location")
+    expect(page.locator("main")).to_contain_text("With its position (from your phone or the map)")
     look(page, accessibility, "02-sent")
     page.context.clear_cookies()
 

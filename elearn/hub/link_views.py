@@ -1,0 +1,96 @@
+"""/hub/report/<token>: reporting through a partner's reporting link, without an account,
+and the receipt whose address follows the report (docs/hub.md, "Reporting by link").
+
+Routes on the hub's blueprint (elearn/hub/views.py), like sharing_views. The token is a
+secret: request_log.py and deploy/nginx keep it out of every log. Nothing a visitor types
+is emailed anywhere.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from elearn.extensions import db, limiter
+from elearn.hub import findings, partners
+from elearn.hub.forms import ReportForm
+from elearn.hub.views import REPORT_MAX_BYTES, bp
+from elearn.models import Organisation
+from elearn.permissions import can_follow_by_link, can_report_by_link
+from elearn.web.security import allows_uploads_of, keeps_input_on_csrf_failure, shows_map
+
+# Per client address: a partner's volunteers on one audit walk send a few each; more
+# than this from one address in an hour is someone abusing a link that leaked.
+LINK_REPORT_LIMIT = "10 per hour"
+
+
+def _link_organisation(token: str) -> Organisation | None:
+    organisation = partners.by_link(token)
+    return organisation if can_report_by_link(organisation) else None
+
+
+def _link_not_working():
+    return render_template("hub/link_not_working.html"), 404
+
+
+def _said(form: ReportForm) -> findings.Report:
+    latitude, longitude = form.position
+    return findings.Report(
+        kind=form.kind.data,
+        strand=form.strand.data,
+        description=form.description.data,
+        place=form.place.data,
+        postcode=form.postcode.data,
+        seen_at=form.seen_at,
+        anonymous=bool(form.anonymous.data),
+        latitude=latitude,
+        longitude=longitude,
+    )
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    if request.endpoint == "hub.report_by_link":
+        return render_template("hub/link_too_many.html"), 429
+    return render_template("errors/too_many.html", reason=None), 429
+
+
+@bp.route("/report/<token>", methods=["GET", "POST"])
+@limiter.limit(LINK_REPORT_LIMIT, methods=["POST"])
+@keeps_input_on_csrf_failure
+@allows_uploads_of(REPORT_MAX_BYTES)
+@shows_map
+def report_by_link(token: str):
+    organisation = _link_organisation(token)
+    if organisation is None:
+        return _link_not_working()
+    form = ReportForm()
+    form.anonymous.description = (
+        f"Other partners will not see that it was reported for {organisation.name}."
+    )
+    if not form.is_submitted():
+        form.form_id.data = findings.new_form_id()
+    if form.validate_on_submit():
+        finding = findings.report(
+            None, organisation.id, form.form_id.data, _said(form), form.safe_photos
+        )
+        db.session.commit()
+        flash("Thank you. Your report has been sent to the Community Safety Team.", "success")
+        return redirect(url_for(".link_receipt", token=token, finding_ref=finding.public_id))
+    status = 200
+    if form.is_submitted():
+        form.ask_for_the_photos_again()
+        status = 400
+        if not form.form_id.data or form.form_id.errors:
+            form.form_id.data = findings.new_form_id()
+    return render_template("hub/report_by_link.html", form=form, organisation=organisation), status
+
+
+@bp.get("/report/<token>/<finding_ref>")
+def link_receipt(token: str, finding_ref: str):
+    organisation = _link_organisation(token)
+    finding = findings.by_public_id(finding_ref) if organisation is not None else None
+    if not can_follow_by_link(organisation, finding):
+        return _link_not_working()
+    return render_template(
+        "hub/link_receipt.html", finding=finding, organisation=organisation, token=token
+    )
