@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     _init_extensions(app)
     _load_content(app)
     _register_blueprints(app)
+    _add_to_the_committee_paper()
 
     from elearn import cli, schedule, tasks  # noqa: F401  # schedule: its periodic tasks
     from elearn.web import request_log, security
@@ -96,12 +97,20 @@ def _load_content(app: Flask) -> None:
     )
 
 
+def _add_to_the_committee_paper() -> None:
+    from elearn.hub.figures import paper_sections
+    from elearn.reports import paper
+
+    paper.add_sections(paper_sections)
+
+
 def _register_blueprints(app: Flask) -> None:
     from elearn.admin.views import bp as admin_bp
     from elearn.auth.views import bp as auth_bp
     from elearn.certificates.views import bp as certificates_bp
     from elearn.courses.views import bp as courses_bp
     from elearn.face_to_face.views import bp as face_to_face_bp
+    from elearn.hub import link_views, sharing_views  # noqa: F401 - routes on hub
     from elearn.hub.views import bp as hub_bp
     from elearn.organisations import invitation_views  # noqa: F401 - routes on organisations
     from elearn.organisations.joining_views import bp as joining_bp

@@ -32,6 +32,7 @@ FACTS = frozenset(
         "session",  # a session's reference
         "status",  # a booking's status
         "was",  # the mark before a correction
+        "replaced",  # whether a new reporting link ended one before it
         "before",  # an organisation's name and sector before a change
         "codes_wait_until",
         "course",

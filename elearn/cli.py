@@ -177,6 +177,7 @@ def report_coverage(start, end, course, output_format, table, threshold, channel
     from elearn.models import utcnow
     from elearn.reports import dashboard
     from elearn.reports.exports import export_rows
+    from elearn.reports.paper import more_sections
     from elearn.reports.pdf import training_update_pdf
     from elearn.reports.periods import Period
     from elearn.reports.query import ReportQuery, channel_from
@@ -194,9 +195,9 @@ def report_coverage(start, end, course, output_format, table, threshold, channel
     query = ReportQuery(period, now, course, channel_from(channel))
     figures = dashboard.build(query, titles, threshold)
     if output_format == "pdf":
-        data = training_update_pdf(figures)
+        data = training_update_pdf(figures, more_sections(figures))
     elif output_format == "docx":
-        data = training_update_docx(figures)
+        data = training_update_docx(figures, more_sections(figures))
     else:
         header, rows = export_rows(table, figures)
         data = "".join(csv_lines(header, rows)).encode("utf-8-sig")

@@ -329,6 +329,54 @@ def can_see_photo(user: User, photo: FindingPhoto) -> bool:
     return can_see_finding(user, photo.finding)
 
 
+def hub_partner_organisations(user: User) -> list[Organisation]:
+    """The approved partners CST shares findings with that the person manages now."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.role == Role.MANAGER,
+                Membership.left_at.is_(None),
+                Organisation.hub_partner,
+                Organisation.status == OrganisationStatus.APPROVED,
+            )
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def can_see_hub_figures(user: User) -> bool:
+    """CST, and the managers of partners CST shares the hub's findings with: figures,
+    map and export, never a reporter's name nor a photo."""
+    return can_triage(user) or bool(hub_partner_organisations(user))
+
+
+def can_report_by_link(organisation: Organisation | None) -> bool:
+    """Anyone with a partner's reporting link reports for it, without an account, while
+    the organisation is approved and the link is the one CST gave it (a new one ends it)."""
+    return bool(
+        organisation is not None
+        and organisation.status == OrganisationStatus.APPROVED
+        and organisation.hub_link_token
+    )
+
+
+def can_follow_by_link(organisation: Organisation | None, finding: Finding | None) -> bool:
+    """A receipt's address (the link and the finding) shows a report made through that
+    same organisation's link, while the link works: never one made by someone signed in
+    (not even once erasure or retention has taken its reporter away)."""
+    return bool(
+        can_report_by_link(organisation)
+        and finding is not None
+        and finding.by_link
+        and finding.organisation_id == organisation.id
+    )
+
+
 def requires(action: Action):
     """Route decorator for URLs with <int:organisation_id>: the view gets `organisation`."""
 

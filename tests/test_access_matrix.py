@@ -51,6 +51,7 @@ CERTIFICATE = {
     "facilitator": 404,
     "cst_admin": 200,
 }
+SHARED = {"visitor": 302, **dict.fromkeys(ROLES[1:-1], 404), "cst_admin": 200}
 RUNS = {**CST, "facilitator": 200}  # those who run the session: its facilitator and CST
 REDIRECTS_WHEN_SIGNED_IN = {"visitor": 200, **dict.fromkeys(ROLES[1:], 302)}
 
@@ -162,6 +163,14 @@ EXPECTED: dict[str, dict[str, int]] = {
     "hub.removed": {**CST, "cst_admin": 400},
     "hub.close": {**CST, "cst_admin": 400},
     "hub.merge": {**CST, "cst_admin": 302},
+    # Figures shared with partners: "Theirs" is a partner, so its manager sees them.
+    "hub.figures": {**SHARED, "other_manager": 200},
+    "hub.figures_csv": {**SHARED, "other_manager": 200},
+    "hub.partners_page": CST,
+    # Reporting through a partner's link ("Theirs" has one) needs no account; a receipt
+    # is only for a report made through that link (the learner's was not).
+    "hub.report_by_link": EVERYONE,
+    "hub.link_receipt": dict.fromkeys(ROLES, 404),
     "reports.index": CST,
     "reports.sector": CST,
     "reports.export_csv": CST,
@@ -174,7 +183,8 @@ EXPECTED: dict[str, dict[str, int]] = {
 def world(app, make, session):
     """A learner of one organisation with a submitted quiz attempt, a certificate and a
     record of training done elsewhere; people of every other kind around them."""
-    ours, theirs = make.organisation("Ours"), make.organisation("Theirs")
+    ours = make.organisation("Ours")
+    theirs = make.organisation("Theirs", hub_partner=True, hub_link_token="l" * 43)
     people = {
         "learner": make.user(org=ours),
         "other_learner": make.user(org=ours),
@@ -261,8 +271,12 @@ def world(app, make, session):
         "finding_ref": findings[0].public_id,
         "duplicate_ref": findings[1].public_id,
         "photo_ref": photo.public_id,
+        "link_token": theirs.hub_link_token,
     }
     return people, values
+
+
+LINK_ROUTES = ("hub.report_by_link", "hub.link_receipt")
 
 
 def url_for_rule(rule, values: dict) -> str:
@@ -272,6 +286,8 @@ def url_for_rule(rule, values: dict) -> str:
         arguments["filename"] = "css/elearn.css"
     if rule.endpoint == "joining.join_signed_in":
         arguments["code"] = "NOTACODE"
+    if rule.endpoint in LINK_ROUTES:
+        arguments["token"] = values["link_token"]
     needed = {name: arguments[name] for name in rule.arguments}
     return rule.build(needed, append_unknown=False)[1]
 
@@ -351,6 +367,8 @@ def test_state_changing_routes_refuse_requests_without_a_csrf_token(app, world, 
         }
         if "change" in rule.arguments:
             arguments["change"] = sorted(rule._converters["change"].items)[0]
+        if rule.endpoint in LINK_ROUTES:
+            arguments["token"] = values["link_token"]
         url = rule.build({k: arguments[k] for k in rule.arguments}, append_unknown=False)[1]
         response = browser.client.post(url, data={})
         # 400, or the view that keeps what was typed, which answers as it would to anyone:

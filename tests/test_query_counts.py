@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from elearn.extensions import db
-from elearn.models import ExternalRecord, Membership, QuizAttempt
+from elearn.models import ExternalRecord, Finding, Membership, QuizAttempt, utcnow
 
 
 @contextmanager
@@ -268,6 +268,7 @@ def sqlite_plans(app, browser, path: str) -> list[tuple[str, str]]:
         ("/admin", "membership", "ix_membership_role_active"),
         ("/admin/organisations", "membership", "ix_membership_role_active"),
         ("/organisations/{org}/members", "certificate", "ix_certificate_current"),
+        ("/hub/triage/{finding}", "user_account", "ix_user_account_cst"),
     ],
 )
 def test_cst_and_member_pages_read_small_indexes(app, browser, make, session, path, table, index):
@@ -281,7 +282,19 @@ def test_cst_and_member_pages_read_small_indexes(app, browser, make, session, pa
     admin = make.user(admin=True)
     make.user(org=org, role="manager")
     browser.sign_in(admin)
-    plans = sqlite_plans(app, browser, path.format(org=org.id))
+    finding = Finding(
+        public_id="e" * 32,
+        form_id="e" * 32,
+        kind="graffiti",
+        strand="race",
+        description="x",
+        place="x",
+        postcode="EC2V 6DN",
+        seen_at=utcnow(),
+    )
+    session.add(finding)
+    session.commit()
+    plans = sqlite_plans(app, browser, path.format(org=org.id, finding=finding.public_id))
     reading = [plan for statement, plan in plans if f"FROM {table}" in statement]
     assert any(index in plan for plan in reading), reading
     assert not any("TEMP B-TREE FOR ORDER BY" in plan for plan in reading), reading

@@ -556,6 +556,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "sector": "one of SECTORS",
         "status": "where its registration stands",
         "join_code": "a code people use to join it",
+        "hub_link_token": "the secret of its link for reporting to the hub",
     },
     "organisation_domain": {"domain": "an organisation's email domain"},
     "assignment": {

@@ -26,14 +26,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from elearn.dates import london_moment
 from elearn.hub.findings import KINDS, STRANDS, normalise_postcode
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS, Photo, PhotoRefused, safe_photo
 from elearn.hub.triage import REASON_MAX
 from elearn.models import Strand, utcnow
-from elearn.web.forms import DayMonthYearField, Form, TimeField, choices
+from elearn.web.forms import DayMonthYearField, Form, QueryForm, TimeField, choices
 
 DESCRIPTION_MAX = 2000
 
@@ -228,3 +228,14 @@ class CloseForm(Form):
         ],
     )
     close_submit = SubmitField("Close the report", widget=GovSubmitInput())
+
+
+class FiguresFilterForm(QueryForm):
+    """The period of the hub's figures: a GET form (reading changes nothing)."""
+
+    start = DayMonthYearField(
+        "From", message="Enter a real start date", widget=GovDateInput(), validators=[Optional()]
+    )
+    end = DayMonthYearField(
+        "To", message="Enter a real end date", widget=GovDateInput(), validators=[Optional()]
+    )

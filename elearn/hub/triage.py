@@ -41,9 +41,14 @@ class TriageRefused(Exception):
 
 def removal_due(finding: Finding) -> datetime:
     """When street cleansing should have removed it, counted from the report."""
-    if finding.kind == FindingKind.GRAFFITI:
-        return finding.reported_at + timedelta(hours=GRAFFITI_HOURS)
-    local = finding.reported_at.astimezone(LONDON)
+    return due_by(finding.kind, finding.reported_at)
+
+
+def due_by(kind: str, reported_at: datetime) -> datetime:
+    """The removal target for a finding of this kind reported then."""
+    if kind == FindingKind.GRAFFITI:
+        return reported_at + timedelta(hours=GRAFFITI_HOURS)
+    local = reported_at.astimezone(LONDON)
     day, counted = local.date(), 0
     while counted < WORKING_DAYS:
         day += timedelta(days=1)
@@ -98,6 +103,8 @@ def mark_removed(finding: Finding, by: User, removed_at: datetime) -> None:
         raise TriageRefused("The time it was removed must be after it was seen")
     _step(finding, by, FindingStep.REMOVED)
     finding.removed_at = removed_at
+    # Measured against the same target whether or not street cleansing was asked.
+    finding.removal_due_at = finding.removal_due_at or removal_due(finding)
     finding.status = FindingStatus.REMOVED
     audit.record("finding_removed", finding, {"removed_at": removed_at.isoformat()}, by.id)
 
@@ -167,7 +174,7 @@ def cst_people() -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.is_cst_admin.is_(True), User.active.is_(True))
+            .where(User.is_cst_admin, User.active)  # "= 1": ix_user_account_cst's condition
             .order_by(User.full_name)
         )
     )

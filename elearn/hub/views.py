@@ -30,6 +30,7 @@ from elearn.models import Finding, FindingPhoto, User
 from elearn.permissions import (
     can_report_finding,
     can_see_finding,
+    can_see_hub_figures,
     can_see_photo,
     can_triage,
     cst_admin_required,
@@ -76,7 +77,12 @@ def _triaged(reference: str) -> Finding:
 @login_required
 def index():
     page = paginate(findings.reported_by(current_user), page_number(request.args.get("page")))
-    return render_template("hub/index.html", page=page, can_triage=can_triage(current_user))
+    return render_template(
+        "hub/index.html",
+        page=page,
+        can_triage=can_triage(current_user),
+        may_see_figures=can_see_hub_figures(current_user),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

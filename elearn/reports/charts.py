@@ -40,8 +40,14 @@ def _pattern(index: int) -> str:
     )
 
 
-def trend_svg(series: dict[str, dict[str, int]], titles: dict[str, str], chart_id: str) -> Markup:
-    """Completions per month, one bar per course in each month."""
+def trend_svg(
+    series: dict[str, dict[str, int]],
+    titles: dict[str, str],
+    chart_id: str,
+    title: str = "Completions per month",
+    of_what: str = "completions per month for each course",
+) -> Markup:
+    """Counts per month (completions by default), one bar per series in each month."""
     if not series:
         return Markup("")
     months = list(next(iter(series.values())))
@@ -53,8 +59,8 @@ def trend_svg(series: dict[str, dict[str, int]], titles: dict[str, str], chart_i
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 24 * len(series)}"'
         f' class="app-chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"'
         ' focusable="false">',
-        f'<title id="{chart_id}-title">Completions per month</title>',
-        f'<desc id="{chart_id}-desc">Bar chart of completions per month for each course. '
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">Bar chart of {escape(of_what)}. '
         "The same figures are in the table that follows.</desc>",
         "<defs>" + "".join(_pattern(i) for i in range(len(series))) + "</defs>",
         f'<line x1="{LEFT}" y1="{TOP + plot_height}" x2="{WIDTH - RIGHT}" '

@@ -8,10 +8,13 @@ dashboard shows them, and the trend chart with a sentence saying what it shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from elearn.reports.dashboard import Dashboard
 from elearn.reports.paper_chart import Chart, month_name, trend_chart
+from elearn.reports.periods import Period
 from elearn.reports.query import channel_only
 from elearn.reports.tables import COVERAGE, TABLES, Column, cell
 from elearn.web.filters import london_date
@@ -57,8 +60,32 @@ class Paper:
     author: str = ISSUER
 
 
-def committee_paper(figures: Dashboard) -> Paper:
-    """The paper for the dashboard's figures, dated the day they were worked out."""
+# Sections other parts of elearn add to the paper of every course and channel, before
+# "How the figures are counted": functions of the period and the moment, registered once
+# by create_app (the reporting hub's findings, elearn/hub/figures.py).
+_MORE_SECTIONS: list[Callable[[Period, datetime], list[Section]]] = []
+
+
+def add_sections(make: Callable[[Period, datetime], list[Section]]) -> None:
+    if make not in _MORE_SECTIONS:
+        _MORE_SECTIONS.append(make)
+
+
+def more_sections(figures: Dashboard) -> list[Section]:
+    """The registered sections for these figures' period (none in a paper of one course
+    or one channel); read from the database, so asked for by the caller."""
+    if figures.query.course or figures.query.channel:
+        return []
+    return [
+        section
+        for make in _MORE_SECTIONS
+        for section in make(figures.query.period, figures.query.now)
+    ]
+
+
+def committee_paper(figures: Dashboard, more: list[Section] = ()) -> Paper:
+    """The paper for the dashboard's figures, dated the day they were worked out, with
+    `more` sections (`more_sections`) before how the figures are counted."""
     period = figures.query.period.describe()
     courses = (
         figures.titles.get(figures.query.course, figures.query.course)
@@ -94,6 +121,7 @@ def committee_paper(figures: Dashboard) -> Paper:
             paragraphs=[] if figures.overdue else ["Nobody is overdue."],
             table=overdue_table(figures) if figures.overdue else None,
         ),
+        *more,
         Section("How the figures are counted", paragraphs=[HOW_COUNTED]),
     ]
     return Paper(

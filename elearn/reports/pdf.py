@@ -10,11 +10,11 @@ from dataclasses import asdict
 
 from elearn.documents.typesetting import tagged_pdf
 from elearn.reports.dashboard import Dashboard
-from elearn.reports.paper import committee_paper
+from elearn.reports.paper import Section, committee_paper
 
 
-def training_update_pdf(figures: Dashboard) -> bytes:
-    paper = committee_paper(figures)
+def training_update_pdf(figures: Dashboard, more: list[Section] = ()) -> bytes:
+    paper = committee_paper(figures, more)
     return tagged_pdf(
         "training_update.typ",
         {"paper": json.dumps(asdict(paper), ensure_ascii=False)},

@@ -25,6 +25,7 @@ from elearn.reports import dashboard, word
 from elearn.reports.charts import month_label, trend_svg
 from elearn.reports.exports import export_filename, export_rows
 from elearn.reports.forms import ReportFilterForm
+from elearn.reports.paper import more_sections
 from elearn.reports.pdf import training_update_pdf
 from elearn.reports.periods import Period
 from elearn.reports.query import CHANNELS, ReportQuery, channel_from, channel_only
@@ -209,7 +210,7 @@ def committee_paper(make, mimetype: str, extension: str):
     """The committee paper for the filters in the address, always from current figures."""
     _, query, threshold = filter_form()
     figures = dashboard.build(query, titles(), threshold)
-    response = make_response(make(figures))
+    response = make_response(make(figures, more_sections(figures)))
     response.mimetype = mimetype
     period = query.period
     channel = f"-{query.channel}" if query.channel else ""

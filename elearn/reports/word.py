@@ -23,8 +23,8 @@ MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docum
 TEXT_WIDTH = Cm(17)  # A4 less margins of 2 cm
 
 
-def training_update_docx(figures: Dashboard) -> bytes:
-    paper = committee_paper(figures)
+def training_update_docx(figures: Dashboard, more: list[Section] = ()) -> bytes:
+    paper = committee_paper(figures, more)
     document = Document()
     _page_and_properties(document, paper, figures)
     _plain_styles(document)
