@@ -266,6 +266,7 @@ def measure_pages(app, people, population, results) -> None:
         ),
         **cst_pages(app, admin, population),
         **face_to_face_pages(app, admin, learner, population),
+        **hub_pages(app, admin, learner, visitor, population),
     }
     for name, (client, path, runs) in pages.items():
         results[name] = timed(lambda c=client, p=path: ok(c.get(p)).get_data(), runs)
@@ -466,6 +467,65 @@ def face_to_face_pages(app, admin, learner, population, count: int = 40) -> dict
         "a session's register, 60 booked": (admin, f"/sessions/{reference}/register", 30),
         "sign-in sheet PDF, 60 booked": (admin, f"/sessions/{reference}/sign-in-sheet.pdf", 5),
         "sessions run, 40 sessions": (admin, "/sessions/manage", 30),
+    }
+
+
+def hub_pages(app, admin, learner, visitor, population, count: int = 3000) -> dict[str, tuple]:
+    """A year of the hub's findings across the City (a tenth still open, half passed to
+    street cleansing), 20 of them the learner's and 300 with a position: reporting, the
+    learner's reports, CST's queue and a finding, the figures, their export and the
+    partners page."""
+    import secrets
+    from datetime import timedelta
+
+    from elearn.database import writing
+    from elearn.extensions import db
+    from elearn.models import Finding, Organisation, utcnow
+
+    kinds = ("graffiti", "sticker", "poster", "other")
+    strands = ("race", "religion", "antisemitic", "anti_muslim", "extreme_right", "not_known")
+    districts = ("EC1A", "EC2V", "EC2Y", "EC3V", "EC4M", "EC4V", "EC3A", "EC2M")
+    with app.app_context(), writing():
+        now = utcnow().replace(microsecond=0)
+        partner = db.session.get(Organisation, population.organisation_ids[0])
+        partner.hub_partner = True
+        partner.hub_link_token = secrets.token_urlsafe(32)
+        findings = []
+        for number in range(count):
+            reported = now - timedelta(hours=3 * number)
+            cleansing = number % 2 == 0
+            findings.append(
+                Finding(
+                    public_id=secrets.token_hex(16),
+                    form_id=secrets.token_hex(16),
+                    reporter_id=population.learner_ids[0] if number < 20 else None,
+                    organisation_id=partner.id if number % 3 == 0 else None,
+                    kind=kinds[number % len(kinds)],
+                    strand=strands[number % len(strands)],
+                    description="Stickers of a banned group on a lamp post",
+                    place="Lamp post by the bus stop",
+                    postcode=f"{districts[number % len(districts)]} {number % 9}AB",
+                    latitude=51.51 + (number % 100) / 10_000 if number % 10 == 0 else None,
+                    longitude=-0.09 - (number % 100) / 10_000 if number % 10 == 0 else None,
+                    seen_at=reported - timedelta(hours=1),
+                    reported_at=reported,
+                    status="new" if number % 10 == 1 else "removed" if cleansing else "closed",
+                    removal_due_at=reported + timedelta(hours=24) if cleansing else None,
+                    removed_at=reported + timedelta(hours=6 + number % 40) if cleansing else None,
+                )
+            )
+        db.session.add_all(findings)
+        db.session.commit()
+        first, link = findings[1].public_id, partner.hub_link_token
+    return {
+        "hub: report form": (learner, "/hub/new", 30),
+        "hub: your reports, 20": (learner, "/hub", 30),
+        "hub: report form through a partner's link": (visitor, f"/hub/report/{link}", 30),
+        "hub: triage queue, 300 open": (admin, "/hub/triage", 30),
+        "hub: a finding to triage": (admin, f"/hub/triage/{first}", 30),
+        "hub: figures, a year of 3,000 findings": (admin, "/hub/figures", 10),
+        "hub: export, a year of 3,000 findings": (admin, "/hub/figures.csv", 5),
+        "hub: partners page": (admin, "/hub/partners", 30),
     }
 
 

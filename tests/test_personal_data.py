@@ -793,3 +793,15 @@ def test_a_holding_is_found_and_erased_through_its_declaration(app, make, sessio
 def test_the_privacy_notice_says_how_long_network_addresses_are_kept(browser, session):
     page = browser.get("/privacy")
     assert "The network address in the log of actions is kept for 90 days." in page.text()
+
+
+def test_the_privacy_notice_says_what_the_hub_holds_and_for_how_long(app, browser, session):
+    text = browser.get("/privacy").text()
+    assert "what you report to the reporting hub" in text
+    months = (app.config["HUB_PHOTO_MONTHS"], app.config["HUB_DETAIL_MONTHS"])
+    assert (
+        f"The photos of a report to the reporting hub are deleted {months[0]} months after "
+        f"the report is finished (removed or closed); {months[1]} months after, the report "
+        "keeps only what the figures need"
+    ) in text
+    assert "never who reported it or the photos" in text

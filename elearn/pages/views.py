@@ -27,6 +27,8 @@ def privacy():
         "pages/privacy.html",
         retention=current_app.config["RETENTION_MONTHS"],
         audit_ip_days=current_app.config["AUDIT_IP_DAYS"],
+        hub_photo_months=current_app.config["HUB_PHOTO_MONTHS"],
+        hub_detail_months=current_app.config["HUB_DETAIL_MONTHS"],
         contact=catalogue().contacts.get(TEAM_CONTACT),
     )
 
