@@ -4,7 +4,7 @@
 # - installs the pinned npm devDependencies when node_modules is missing or
 #   does not match package-lock.json;
 # - compiles scss/elearn.scss to ../static/css/elearn.css (compressed, no source map);
-# - vendors GOV.UK Frontend's ES module build and axe-core into ../static/vendor/.
+# - vendors GOV.UK Frontend's ES module build, axe-core and Leaflet into ../static/vendor/.
 #
 # The output is deterministic: running it again gives byte-identical files.
 # No GOV.UK image or font assets are copied: elearn uses none (no crown, no
@@ -55,5 +55,14 @@ cp node_modules/axe-core/axe.min.js \
    node_modules/axe-core/LICENSE \
    node_modules/axe-core/LICENSE-3RD-PARTY.txt \
    "$STATIC/vendor/axe-core/"
+
+# Leaflet, for the hub's maps: its README (source, checksums) is kept.
+find "$STATIC/vendor/leaflet" -mindepth 1 ! -name README.md -delete
+mkdir -p "$STATIC/vendor/leaflet/images"
+cp node_modules/leaflet/dist/leaflet.js \
+   node_modules/leaflet/dist/leaflet.css \
+   node_modules/leaflet/LICENSE \
+   "$STATIC/vendor/leaflet/"
+cp node_modules/leaflet/dist/images/*.png "$STATIC/vendor/leaflet/images/"
 
 echo "build.sh: wrote $STATIC/css/elearn.css ($(wc -c < "$STATIC/css/elearn.css") bytes) and $STATIC/vendor/"
