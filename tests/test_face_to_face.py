@@ -61,7 +61,8 @@ RUN = None
 
 
 def a_session(cst, capacity=2, days=10, **values) -> TrainingSession:
-    starts = (utcnow() + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    # At 10:00 UTC, so that a session never runs past midnight, whatever time the test runs.
+    starts = (utcnow() + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
     details = scheduling.SessionDetails(
         course_slug="basics",
         starts_at=starts,

@@ -45,7 +45,9 @@ def world(server):
             make.user(SECOND, "Sam Second", org=college)
             session.add(Facilitator(user_id=facilitator.id, organisation_id=college.id))
             admin = session.query(User).filter_by(email=ADMIN).one()
-            starts = (utcnow() + timedelta(days=14)).replace(minute=0, second=0, microsecond=0)
+            starts = (utcnow() + timedelta(days=14)).replace(
+                hour=10, minute=0, second=0, microsecond=0
+            )
             training = TrainingSession(
                 public_id="journeywrap0001",
                 course_slug="wrap",
