@@ -196,8 +196,10 @@ def test_every_invitation_is_sent_once_when_the_consumer_is_killed_mid_batch(
     consumer.stop()
     addresses = Counter(email.message_from_bytes(p.read_bytes())["To"] for p in consumer.mails())
     assert max(addresses.values()) == 1, "no one was sent two"
-    # The one being sent as the consumer was killed is marked sent without being sent.
-    assert len(addresses) >= invited - 1
+    # The one each worker was sending as the consumer was killed is marked sent without
+    # being sent: at most one per worker (`tasks consume` runs 2; the batch and the
+    # sender resumed at start may both be at work).
+    assert len(addresses) >= invited - 2
 
 
 def test_a_zip_is_finished_when_the_consumer_is_killed_while_preparing_it(
