@@ -211,11 +211,3 @@ def reported_by(user: User) -> Select:
         .where(Finding.reporter_id == user.id)
         .order_by(Finding.reported_at.desc(), Finding.id.desc())
     )
-
-
-def queue(show_all: bool = False) -> Select:
-    """CST's queue: findings still to act on (or every one), newest first, with photos."""
-    statement = select(Finding).options(selectinload(Finding.photos))
-    if not show_all:
-        statement = statement.where(Finding.status.in_(OPEN))
-    return statement.order_by(Finding.reported_at.desc(), Finding.id.desc())

@@ -31,6 +31,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from elearn.dates import london_moment
 from elearn.hub.findings import KINDS, STRANDS, normalise_postcode
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS, Photo, PhotoRefused, safe_photo
+from elearn.hub.queue import ASSIGNED, SHOW
 from elearn.hub.triage import REASON_MAX
 from elearn.models import Strand, utcnow
 from elearn.web.forms import DayMonthYearField, Form, QueryForm, TimeField, choices
@@ -239,3 +240,26 @@ class FiguresFilterForm(QueryForm):
     end = DayMonthYearField(
         "To", message="Enter a real end date", widget=GovDateInput(), validators=[Optional()]
     )
+
+
+def _any(label: str, anything: str, named: dict[str, str]) -> SelectField:
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        validate_choice=False,
+        choices=choices([("", anything), *((str(k), v) for k, v in named.items())]),
+    )
+
+
+class QueueFilterForm(QueryForm):
+    """CST's triage queue filters, shown as they are in force (queue.QueueFilters)."""
+
+    show = SelectField(
+        "Show", widget=GovSelect(), validate_choice=False, choices=choices(list(SHOW.items()))
+    )
+    kind = _any("Kind", "Any kind", KINDS)
+    strand = _any("Strand or ideology", "Any", STRANDS)
+    area = StringField(
+        "Area or postcode", widget=GovTextInput(), description="For example, EC2V or EC2V 6DN"
+    )
+    assigned = _any("Assigned to", "Anyone", ASSIGNED)
