@@ -16,17 +16,19 @@ from flask import (
 from flask_login import current_user, login_required
 
 from elearn.extensions import db
-from elearn.hub import findings, triage
+from elearn.hub import findings, queue, triage
 from elearn.hub.forms import (
     AssignForm,
     CleansingForm,
     CloseForm,
     PoliceForm,
+    QueueFilterForm,
     RemovedForm,
     ReportForm,
 )
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS
-from elearn.models import Finding, FindingPhoto, User
+from elearn.hub.queue import QueueFilters
+from elearn.models import Finding, FindingPhoto, User, utcnow
 from elearn.permissions import (
     can_report_finding,
     can_see_finding,
@@ -164,9 +166,17 @@ def thumbnail(photo_ref: str):
 @bp.get("/triage")
 @cst_admin_required
 def triage_queue():
-    show_all = request.args.get("show") == "all"
-    page = paginate(findings.queue(show_all), page_number(request.args.get("page")))
-    return render_template("hub/triage.html", page=page, show_all=show_all)
+    filters = QueueFilters.from_args(request.args)
+    now = utcnow()
+    statement = queue.queue(filters, current_user.id, now)
+    return render_template(
+        "hub/triage.html",
+        page=paginate(statement, page_number(request.args.get("page"))),
+        filters=filters,
+        form=QueueFilterForm(data=filters.args() | {"show": filters.show}),
+        overdue=queue.overdue_count(now),
+        is_overdue=lambda finding: queue.is_overdue(finding, now),
+    )
 
 
 def _triage_page(finding: Finding, status: int = 200, **forms):
