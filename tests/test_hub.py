@@ -351,6 +351,27 @@ def test_removal_targets_24_hours_for_hate_graffiti_and_5_working_days_otherwise
         summer_saturday = datetime(2027, 7, 3, 9, 0, tzinfo=UTC)  # 10:00 in London
         poster = Finding(kind="poster", reported_at=summer_saturday)
         assert triage.removal_due(poster) == datetime(2027, 7, 9, 9, 0, tzinfo=UTC)
+        # Bank holidays are not working days: Christmas 2026 (Friday 25, Monday 28 for
+        # Boxing Day) and New Year's Day 2027 (Friday 1).
+        before_christmas = datetime(2026, 12, 23, 12, 0, tzinfo=UTC)  # a Wednesday
+        sticker = Finding(kind="sticker", reported_at=before_christmas)
+        # Thursday 24, Tuesday 29, Wednesday 30, Thursday 31, Monday 4 January.
+        assert triage.removal_due(sticker) == datetime(2027, 1, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("year", "days"),
+    [
+        # As gov.uk/bank-holidays lists them for England and Wales.
+        (2026, ["01-01", "04-03", "04-06", "05-04", "05-25", "08-31", "12-25", "12-28"]),
+        (2027, ["01-01", "03-26", "03-29", "05-03", "05-31", "08-30", "12-27", "12-28"]),
+        (2028, ["01-03", "04-14", "04-17", "05-01", "05-29", "08-28", "12-25", "12-26"]),
+    ],
+)
+def test_bank_holidays_in_england_and_wales(year, days):
+    from elearn.dates import bank_holidays
+
+    assert sorted(f"{day:%m-%d}" for day in bank_holidays(year)) == days
 
 
 def test_the_triage_page_shows_the_graffiti_target(browser, other_browser, people, session):

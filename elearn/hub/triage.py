@@ -6,8 +6,8 @@ commits). A closed finding takes no more steps (TriageRefused). Who may take the
 `permissions.can_triage`.
 
 Removal targets: hate graffiti within 24 hours of the report, anything else within 5
-working days (Monday to Friday, at the same time of day; bank holidays are not counted
-out yet).
+working days (Monday to Friday but England and Wales's bank holidays, at the same time
+of day).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from elearn import audit
-from elearn.dates import LONDON
+from elearn.dates import LONDON, is_working_day
 from elearn.extensions import db
 from elearn.models import (
     Finding,
@@ -52,7 +52,7 @@ def due_by(kind: str, reported_at: datetime) -> datetime:
     day, counted = local.date(), 0
     while counted < WORKING_DAYS:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if is_working_day(day):
             counted += 1
     return datetime.combine(day, local.time(), tzinfo=LONDON).astimezone(UTC)
 
