@@ -13,6 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from elearn.extensions import db, limiter
 from elearn.hub import findings, partners
 from elearn.hub.forms import ReportForm
+from elearn.hub.notifications import tell_cst
 from elearn.hub.views import REPORT_MAX_BYTES, bp
 from elearn.models import Organisation
 from elearn.permissions import can_follow_by_link, can_report_by_link
@@ -73,7 +74,9 @@ def report_by_link(token: str):
         finding = findings.report(
             None, organisation.id, form.form_id.data, _said(form), form.safe_photos
         )
+        reference = finding.public_id  # read before the commit expires it
         db.session.commit()
+        tell_cst(reference)
         flash("Thank you. Your report has been sent to the Community Safety Team.", "success")
         return redirect(url_for(".link_receipt", token=token, finding_ref=finding.public_id))
     status = 200

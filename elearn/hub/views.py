@@ -26,6 +26,7 @@ from elearn.hub.forms import (
     RemovedForm,
     ReportForm,
 )
+from elearn.hub.notifications import tell_cst, tell_reporter
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS
 from elearn.hub.queue import QueueFilters
 from elearn.models import Finding, FindingPhoto, User, utcnow
@@ -115,7 +116,9 @@ def new():
         finding = findings.report(
             reporter, findings.reporting_for(reporter), form.form_id.data, said, form.safe_photos
         )
+        reference = finding.public_id  # read before the commit expires it
         db.session.commit()
+        tell_cst(reference)
         flash("Thank you. Your report has been sent to the Community Safety Team.", "success")
         return redirect(url_for(".finding", finding_ref=finding.public_id))
     status = 200
@@ -225,6 +228,7 @@ def _take_step(finding_ref: str, name: str, form, step) -> object:
             shown[0].errors = [str(refused)]
         else:
             db.session.commit()
+            tell_reporter(finding_ref)
             flash(message, "success")
             return redirect(url_for(".triage_finding", finding_ref=finding_ref))
     return _triage_page(finding, 400, **{name: form})
@@ -299,5 +303,6 @@ def merge(finding_ref: str, duplicate_ref: str):
         flash(str(refused))
     else:
         db.session.commit()
+        tell_reporter(duplicate_ref)
         flash("The other report is closed as a duplicate of this one.", "success")
     return redirect(url_for(".triage_finding", finding_ref=finding_ref))
