@@ -460,7 +460,7 @@ HOLDINGS: tuple[Holding, ...] = (
         ReminderLog,
         _their_rows(ReminderLog),
         _kept("user_id", "key", "sent_at"),
-        "The reminders we emailed you.",
+        "The reminders and notifications we emailed you (training due, reports to the hub).",
         delete_rows=True,
     ),
     Holding(
