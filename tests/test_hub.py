@@ -230,6 +230,21 @@ def test_form_errors_are_said_and_typed_answers_kept(browser, people, session):
     assert session.scalar(select(func.count()).select_from(Finding)) == 0
 
 
+@pytest.mark.parametrize(
+    ("seen_on", "message"),
+    [
+        (["1", "1", "0001"], "Enter a real date, for example 27 3 2027"),
+        (["1", "1", "9999"], "Enter a real date, for example 27 3 2027"),
+        (["1", "1", "2020"], "The date you saw it must be within the last 12 months"),
+    ],
+)
+def test_a_date_seen_long_ago_or_never_is_refused(browser, people, session, seen_on, message):
+    browser.sign_in(people["reporter"])
+    response, _ = report(browser, answers(seen_on=seen_on), status=400)
+    assert message in Page(response).error_summary()
+    assert session.scalar(select(func.count()).select_from(Finding)) == 0
+
+
 def test_sending_the_same_form_twice_makes_one_finding(browser, people, session):
     browser.sign_in(people["reporter"])
     first, form = report(browser, answers())

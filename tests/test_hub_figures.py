@@ -376,7 +376,62 @@ def test_the_figures_page_maps_the_findings_with_a_position_where_tiles_are_set(
     assert page.soup.find(id="findings-map") is not None
     data = page.soup.find("script", type="application/json")
     [point] = json.loads(data.string)
-    assert (point["lat"], point["lng"]) == (51.5142, -0.0931)
+    assert (point["lat"], point["lng"]) == (51.514, -0.093), "to about 100 m for a partner"
     assert point["label"].startswith("Hate graffiti, EC2V 6DN, ")
     policy = page.response.headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://tile.openstreetmap.org" in policy
+    browser.sign_out()
+    browser.sign_in(world["cst"])
+    data = browser.get("/hub/figures").soup.find("script", type="application/json")
+    [point] = json.loads(data.string)
+    assert (point["lat"], point["lng"]) == (51.5142, -0.0931), "exactly, for CST"
+
+
+def test_findings_are_counted_in_the_london_day_and_month_they_were_seen(browser, world, session):
+    # 00:30 on 1 July in London is 23:30 on 30 June in UTC.
+    finding(session, seen_at=datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    browser.sign_in(world["cst"])
+    july = browser.get("/hub/figures?start=1&start=7&start=2026&end=31&end=7&end=2026")
+    assert "1 finding seen in the period" in july.text()
+    june = browser.get("/hub/figures?start=1&start=6&start=2026&end=30&end=6&end=2026")
+    assert "0 findings seen in the period" in june.text()
+    year = browser.get("/hub/figures?start=1&start=1&start=2026&end=31&end=12&end=2026")
+    months = {" ".join(row.get_text(" ").split()) for row in year.soup.select("#by-month tbody tr")}
+    assert "Jul 26 1" in months and "Jun 26 0" in months
+
+
+def test_a_period_cst_or_a_partner_cannot_mean_is_refused_not_a_failure(browser, world, session):
+    finding(session)
+    browser.sign_in(world["partner_manager"])
+    for query in (
+        "?start=1&start=1&start=2026&end=31&end=12&end=9999",
+        "?start=1&start=1&start=0001&end=31&end=12&end=2026",
+    ):
+        page = browser.get("/hub/figures" + query)
+        assert "1 finding seen in the period" in page.text()  # the last twelve months
+        assert page.error_summary()
+        assert browser.client.get("/hub/figures.csv" + query).status_code == 200
+    page = browser.get("/hub/figures?start=1&start=1&start=2000&end=31&end=12&end=2026")
+    assert page.error_summary() == ["Choose a period of 5 years or less"]
+    assert len(page.soup.select("#by-month tbody tr")) == 13  # the last twelve months
+    browser.sign_out()
+    browser.sign_in(world["cst"])
+    page = browser.get("/reports?start=1&start=1&start=2026&end=31&end=12&end=9999")
+    assert page.error_summary()
+    page = browser.get("/reports?start=1&start=1&start=1990&end=31&end=12&end=2026")
+    assert page.error_summary() == ["Choose a period of 5 years or less"]
+
+
+def test_a_report_closed_without_being_removed_is_not_still_up(app, session, world):
+    reported = NOW - timedelta(days=10)
+    finding(
+        session,
+        seen_at=reported,
+        reported_at=reported,
+        status="closed",
+        removal_due_at=reported + timedelta(hours=24),
+        close_reason="Painted over",
+    )
+    with app.app_context():
+        graffiti, _ = hub_figures(Period.last_twelve_months(london_today()), NOW).removals
+    assert (graffiti.to_remove, graffiti.overdue, graffiti.not_yet_due) == (0, 0, 0)

@@ -245,6 +245,13 @@ def test_reports_from_one_address_are_limited_with_a_clear_page(browser, partner
     assert browser.get(link()).status == 200, "reading the form is not limited"
 
 
+def test_forms_sent_back_with_mistakes_do_not_use_up_the_limit(browser, partner, session):
+    for _ in range(12):  # a group correcting its postcode, over and over
+        send(browser, answers(postcode="nope"), status=400)
+    send(browser, answers())
+    assert count(session, Finding) == 1
+
+
 def test_a_form_without_its_csrf_token_is_refused_and_stores_nothing(browser, partner, session):
     response, _ = send(browser, answers(), csrf=False, status=400)
     page = Page(response)

@@ -12,17 +12,17 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
+from elearn.dates import london_moment
 from elearn.extensions import db
-from elearn.hub.findings import KINDS, STRANDS
+from elearn.hub.findings import KINDS, OPEN, STRANDS
 from elearn.hub.triage import GRAFFITI_HOURS, WORKING_DAYS
 from elearn.models import Finding, FindingKind, Organisation
 from elearn.reports.paper import Section, Table
 from elearn.reports.periods import Period
-from elearn.reports.sql import month_of
 from elearn.reports.tables import Column
 from elearn.web.filters import london_date
 
@@ -79,11 +79,31 @@ TARGETS = {
 }
 
 
+def _starts(day: date) -> datetime:
+    """The UTC moment a London day starts: what a partner calls 1 July starts at 23:00
+    UTC on 30 June in summer."""
+    return london_moment(day, time.min)
+
+
 def _in(period: Period):
     return (
-        Finding.seen_at >= period.starts_at,
-        Finding.seen_at < period.ends_before,
+        Finding.seen_at >= _starts(period.start),
+        Finding.seen_at < _starts(period.end + timedelta(days=1)),
         Finding.duplicate_of_id.is_(None),
+    )
+
+
+def _month(period: Period):
+    """The London month a finding was seen in, as YYYY-MM: a CASE over the moments each
+    month of the period starts in London, the same on every database (SQLite has no
+    time zones)."""
+    months = period.months()
+    if len(months) == 1:
+        return literal(months[0])
+    starts = [_starts(date(int(m[:4]), int(m[5:]), 1)) for m in months[1:]]
+    return case(
+        *((Finding.seen_at < start, month) for start, month in zip(starts, months, strict=False)),
+        else_=months[-1],
     )
 
 
@@ -117,7 +137,7 @@ def hub_figures(period: Period, now: datetime) -> HubFigures:
             select(*columns, func.count()).where(*_in(period)).group_by(*columns)
         ).all()
 
-    month, area = month_of(Finding.seen_at), _area()
+    month, area = _month(period), _area()
     by_month: dict[str, Counter] = defaultdict(Counter)
     for kind, in_month, count in counts(Finding.kind, month):
         by_month[kind][in_month] += count
@@ -149,11 +169,14 @@ def _removals(period: Period, now: datetime) -> list[Removals]:
     counted in SQL for each target; the median from the hours of those removed."""
     target = case((Finding.kind == FindingKind.GRAFFITI, "graffiti"), else_="other")
     removed, due = Finding.removed_at, Finding.removal_due_at
+    open_ = Finding.status.in_(OPEN)
 
     def number(*conditions):
         return func.sum(case((and_(*conditions), 1), else_=0))
 
-    with_target = (*_in(period), due.is_not(None))
+    # A report closed without being removed (painted over by its owner, say) is no
+    # longer street cleansing's to remove: left out.
+    with_target = (*_in(period), due.is_not(None), or_(removed.is_not(None), open_))
     tallies = {
         key: Removals(target=TARGETS[key], **dict(zip(FIELDS, numbers, strict=True)))
         for key, *numbers in db.session.execute(
@@ -162,8 +185,8 @@ def _removals(period: Period, now: datetime) -> list[Removals]:
                 func.count(),
                 number(removed.is_not(None), removed <= due),
                 number(removed.is_not(None), removed > due),
-                number(removed.is_(None), due < now),
-                number(removed.is_(None), due >= now),
+                number(removed.is_(None), open_, due < now),
+                number(removed.is_(None), open_, due >= now),
             )
             .where(*with_target)
             .group_by(target)
@@ -186,18 +209,24 @@ def _removals(period: Period, now: datetime) -> list[Removals]:
 FIELDS = ("to_remove", "in_time", "late", "overdue", "not_yet_due")
 
 
-def map_points(period: Period) -> list[dict]:
-    """Where findings with a shared position were seen (newest first), for the map."""
+PARTNER_DECIMALS = 3  # about 100 m: where it was, not the reporter's route
+
+
+def map_points(period: Period, exact: bool = False) -> list[dict]:
+    """Where findings with a shared position were seen (newest first), for the map: to
+    about 100 m, or exactly for CST (a reporter's exact position with a date can trace
+    their route, so partners never get it)."""
     rows = db.session.execute(
         select(Finding.kind, Finding.postcode, Finding.seen_at, Finding.latitude, Finding.longitude)
         .where(*_in(period), Finding.latitude.is_not(None), Finding.longitude.is_not(None))
         .order_by(Finding.seen_at.desc())
         .limit(MAP_POINTS)
     ).all()
+    places = None if exact else PARTNER_DECIMALS
     return [
         {
-            "lat": lat,
-            "lng": lng,
+            "lat": round(lat, places) if places else lat,
+            "lng": round(lng, places) if places else lng,
             "label": f"{KINDS.get(kind, kind)}, {postcode}, {london_date(seen)}",
         }
         for kind, postcode, seen, lat, lng in rows

@@ -28,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from elearn.dates import london_moment
+from elearn.dates import london_moment, london_today
 from elearn.hub.findings import KINDS, STRANDS, normalise_postcode
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS, Photo, PhotoRefused, safe_photo
 from elearn.hub.queue import ASSIGNED, SHOW
@@ -37,6 +37,7 @@ from elearn.models import Strand, utcnow
 from elearn.web.forms import DayMonthYearField, Form, QueryForm, TimeField, choices
 
 DESCRIPTION_MAX = 2000
+SEEN_DAYS = 366  # what is reported was seen within the last year
 
 
 class ReportForm(Form):
@@ -105,7 +106,11 @@ class ReportForm(Form):
     )
     anonymous = BooleanField(
         "Stay anonymous to other partners",
-        description="The Community Safety Team will still know it was you.",
+        description=(
+            "Partners the Community Safety Team shares the hub's figures with never see who "
+            "reported; unless you tick this, they see the organisation it was reported for. "
+            "The Community Safety Team will still know it was you."
+        ),
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Send the report", widget=GovSubmitInput())
@@ -122,6 +127,10 @@ class ReportForm(Form):
         seen_at = self.seen_at
         if seen_at is not None and seen_at > utcnow() + timedelta(minutes=5):
             raise ValidationError("The time you saw it must be now or in the past")
+
+    def validate_seen_on(self, field) -> None:
+        if field.data is not None and field.data < london_today() - timedelta(days=SEEN_DAYS):
+            raise ValidationError("The date you saw it must be within the last 12 months")
 
     @property
     def seen_at(self):

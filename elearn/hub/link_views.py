@@ -56,7 +56,11 @@ def _too_many(error):
 
 
 @bp.route("/report/<token>", methods=["GET", "POST"])
-@limiter.limit(LINK_REPORT_LIMIT, methods=["POST"])
+# Only reports stored count: corrections, double taps and expired forms do not use up
+# the hour's allowance of a group auditing behind one address.
+@limiter.limit(
+    LINK_REPORT_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 302
+)
 @keeps_input_on_csrf_failure
 @allows_uploads_of(REPORT_MAX_BYTES)
 @shows_map

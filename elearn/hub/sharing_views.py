@@ -35,7 +35,7 @@ from elearn.permissions import (
     requires,
 )
 from elearn.reports.charts import month_label, trend_svg
-from elearn.reports.periods import Period
+from elearn.reports.periods import Period, chosen_period
 from elearn.web.csv_export import csv_response
 from elearn.web.filters import and_list
 from elearn.web.forms import ConfirmForm
@@ -46,15 +46,10 @@ def _period() -> tuple[FiguresFilterForm, Period]:
     """The period in the address; anything missing or wrong falls back to the last year."""
     form = FiguresFilterForm(request.args)
     default = Period.last_twelve_months(london_today())
-    valid = form.validate() if request.args else True
-    start = form.start.data if valid and form.start.data else default.start
-    end = form.end.data if valid and form.end.data else default.end
-    if start > end:
-        form.end.errors = ["The end date must be on or after the start date"]
-        start, end = default.start, default.end
     if not request.args:
-        form.start.data, form.end.data = start, end
-    return form, Period(start, end)
+        form.start.data, form.end.data = default.start, default.end
+        return form, default
+    return form, chosen_period(form, default) if form.validate() else default
 
 
 def _period_args(period: Period) -> dict[str, list[str]]:
@@ -91,7 +86,7 @@ def figures():
             of_what="findings per month of each kind",
         ),
         month_label=month_label,
-        points=hub_figures.map_points(period) if map_on else [],
+        points=hub_figures.map_points(period, exact=for_cst) if map_on else [],
         max_points=hub_figures.MAP_POINTS,
         args=_period_args(period),
         for_cst=for_cst,

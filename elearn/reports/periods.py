@@ -51,3 +51,28 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
+
+
+MAX_YEARS = 5  # the longest period a filter may ask for (each month is a row and a bar)
+
+
+def chosen_period(form, default: Period) -> Period:
+    """The period a filter form's `start` and `end` (already validated) give; what is
+    missing falls back to the default. A period upside down or over MAX_YEARS is refused
+    with an error on the form, and the default is shown."""
+    start = form.start.data or default.start
+    end = form.end.data or (default.end if start <= default.end else start)
+    if start > end:
+        form.end.errors = ["The end date must be on or after the start date"]
+        return default
+    if end > _years_after(start, MAX_YEARS):
+        form.end.errors = [f"Choose a period of {MAX_YEARS} years or less"]
+        return default
+    return Period(start, end)
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

@@ -27,7 +27,7 @@ from elearn.reports.exports import export_filename, export_rows
 from elearn.reports.forms import ReportFilterForm
 from elearn.reports.paper import more_sections
 from elearn.reports.pdf import training_update_pdf
-from elearn.reports.periods import Period
+from elearn.reports.periods import chosen_period
 from elearn.reports.query import CHANNELS, ReportQuery, channel_from, channel_only
 from elearn.reports.tables import TABLES, cell, sort_rows
 from elearn.web.csv_export import csv_response
@@ -49,18 +49,14 @@ def filter_form() -> tuple[ReportFilterForm, ReportQuery, int]:
     default_query = dashboard.default_query()
     default, now = default_query.period, default_query.now
     valid = form.validate() if request.args else True
-    start = form.start.data if valid and form.start.data else default.start
-    end = form.end.data if valid and form.end.data else default.end
-    if start > end:
-        form.end.errors = ["The end date must be on or after the start date"]
-        start, end = default.start, default.end
+    period = chosen_period(form, default) if valid and request.args else default
     if not request.args:
-        form.start.data, form.end.data = start, end
+        form.start.data, form.end.data = period.start, period.end
     course = form.course.data if valid and form.course.data in titles() else None
     threshold = (form.threshold.data if valid else None) or dashboard.DEFAULT_THRESHOLD
     channel = channel_from(form.channel.data)
     form.channel.data = channel or ""
-    return form, ReportQuery(Period(start, end), now, course, channel), threshold
+    return form, ReportQuery(period, now, course, channel), threshold
 
 
 FILTERS = ("start", "end", "course", "channel", "threshold", "sort", "order")

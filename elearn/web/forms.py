@@ -115,6 +115,9 @@ class PlainName:
             raise ValidationError(self.message)
 
 
+YEARS = (1900, 2100)  # the years a date typed into elearn may have
+
+
 class DayMonthYearField(DateField):
     """A date typed as day, month and year (GOV.UK date input), with a plain error."""
 
@@ -135,6 +138,9 @@ class DayMonthYearField(DateField):
             super().process_formdata([" ".join(value.strip() for value in valuelist)])
         except ValueError as error:
             raise ValueError(self.message) from error
+        if not YEARS[0] <= self.data.year <= YEARS[1]:
+            self.data = None  # year 1 or 9999: no date this service means, nor can add to
+            raise ValueError(self.message)
 
 
 def choices(pairs) -> list[SelectChoice]:
