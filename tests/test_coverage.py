@@ -83,9 +83,10 @@ def population(app, make, session):
     completed("u2", "wrap", at(2023, 3, 1), at(2026, 3, 1), alpha)
     completed("u3", "wrap", at(2026, 6, 1), at(2029, 6, 1), alpha, beta)
     completed("u4", "wrap", at(2025, 9, 1), at(2028, 9, 1), alpha)
-    completed("u7", "hate-crime", at(2025, 6, 16), None, clerk)  # the first instant
-    completed("u8", "wrap", at(2026, 6, 16), at(2029, 6, 16))  # just after the period
-    completed("u9", "wrap", datetime(2025, 6, 15, 23, 59, 59, tzinfo=UTC), at(2026, 6, 30))
+    # The period's days are London days: in summer each starts at 23:00 UTC.
+    completed("u7", "hate-crime", at(2025, 6, 15, 23), None, clerk)  # the first instant
+    completed("u8", "wrap", at(2026, 6, 15, 23), at(2029, 6, 16))  # just after the period
+    completed("u9", "wrap", datetime(2025, 6, 15, 22, 59, 59, tzinfo=UTC), at(2026, 6, 30))
     completed("u10", "wrap", at(2026, 2, 1, 12), at(2029, 2, 1, 12), clerk, method="external")
     session.add_all(
         [
@@ -325,3 +326,16 @@ def test_a_team_s_earlier_due_date_makes_its_members_overdue_before_everyone(app
 
     (row,) = report(app, coverage.by_organisation)
     assert (row["required_of"], row["trained_of_required"], row["overdue"]) == (3, 1, 1)
+
+
+def test_a_completion_counts_in_the_london_day_and_month_it_was_made(app, make, session):
+    from elearn.reports.aggregates import monthly
+
+    make.completion(make.user(), "wrap", completed_at=at(2026, 6, 30, 23, 30))  # 00:30, 1 July
+    july = Period(date(2026, 7, 1), date(2026, 7, 31))
+    june = Period(date(2026, 6, 1), date(2026, 6, 30))
+    summer = Period(date(2026, 6, 1), date(2026, 7, 31))
+    with app.app_context():
+        assert monthly(ReportQuery(july, NOW, None, None)) == [("wrap", "2026-07", 1)]
+        assert monthly(ReportQuery(june, NOW, None, None)) == []
+        assert monthly(ReportQuery(summer, NOW, None, None)) == [("wrap", "2026-07", 1)]

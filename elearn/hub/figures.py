@@ -12,17 +12,17 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
-from elearn.dates import london_moment
 from elearn.extensions import db
 from elearn.hub.findings import KINDS, OPEN, STRANDS
 from elearn.hub.triage import GRAFFITI_HOURS, WORKING_DAYS
 from elearn.models import Finding, FindingKind, Organisation
 from elearn.reports.paper import Section, Table
 from elearn.reports.periods import Period
+from elearn.reports.sql import london_month
 from elearn.reports.tables import Column
 from elearn.web.filters import london_date
 
@@ -79,31 +79,11 @@ TARGETS = {
 }
 
 
-def _starts(day: date) -> datetime:
-    """The UTC moment a London day starts: what a partner calls 1 July starts at 23:00
-    UTC on 30 June in summer."""
-    return london_moment(day, time.min)
-
-
 def _in(period: Period):
     return (
-        Finding.seen_at >= _starts(period.start),
-        Finding.seen_at < _starts(period.end + timedelta(days=1)),
+        Finding.seen_at >= period.starts_at,
+        Finding.seen_at < period.ends_before,
         Finding.duplicate_of_id.is_(None),
-    )
-
-
-def _month(period: Period):
-    """The London month a finding was seen in, as YYYY-MM: a CASE over the moments each
-    month of the period starts in London, the same on every database (SQLite has no
-    time zones)."""
-    months = period.months()
-    if len(months) == 1:
-        return literal(months[0])
-    starts = [_starts(date(int(m[:4]), int(m[5:]), 1)) for m in months[1:]]
-    return case(
-        *((Finding.seen_at < start, month) for start, month in zip(starts, months, strict=False)),
-        else_=months[-1],
     )
 
 
@@ -137,7 +117,7 @@ def hub_figures(period: Period, now: datetime) -> HubFigures:
             select(*columns, func.count()).where(*_in(period)).group_by(*columns)
         ).all()
 
-    month, area = _month(period), _area()
+    month, area = london_month(Finding.seen_at, period.months()), _area()
     by_month: dict[str, Counter] = defaultdict(Counter)
     for kind, in_month, count in counts(Finding.kind, month):
         by_month[kind][in_month] += count

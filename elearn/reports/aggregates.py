@@ -53,7 +53,7 @@ from elearn.models import (
 )
 from elearn.reports import attendees
 from elearn.reports.query import TOTAL, ReportQuery
-from elearn.reports.sql import month_of, read_in_order
+from elearn.reports.sql import london_month, read_in_order
 
 REFRESHER_WINDOW = timedelta(days=30)
 
@@ -153,7 +153,7 @@ def monthly(query: ReportQuery) -> list[tuple[str, str, int]]:
     """(course, YYYY-MM, completions) for each month of the period with any; an
     attendance with no account counts in the month of its session."""
     period = query.period
-    month = month_of(Completion.completed_at)
+    month = london_month(Completion.completed_at, period.months())
     arms = [
         select(Completion.course_slug, month.label("month"), func.count())
         .where(
@@ -165,7 +165,7 @@ def monthly(query: ReportQuery) -> list[tuple[str, str, int]]:
         .group_by(Completion.course_slug, month)
     ]
     if query.counts_attendees:
-        attended_month = month_of(attendees.attended_at)
+        attended_month = london_month(attendees.attended_at, period.months())
         arms.append(
             attendees.attendees(query, period)
             .add_columns(attendees.course, attended_month, func.count())

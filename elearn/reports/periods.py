@@ -1,10 +1,12 @@
-"""Reporting periods: inclusive dates, compared with the period just before."""
+"""Reporting periods: inclusive dates, compared with the period just before. A day is a
+London day: it starts at London midnight (23:00 UTC the evening before, in summer)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from elearn.dates import london_moment
 from elearn.web.filters import london_date
 
 
@@ -19,11 +21,11 @@ class Period:
 
     @property
     def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=UTC)
+        return london_moment(self.start, time.min)
 
     @property
     def ends_before(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+        return london_moment(self.end + timedelta(days=1), time.min)
 
     @property
     def days(self) -> int:

@@ -1,14 +1,16 @@
 """SQL the figures need written for each database: a column read in the order of an
-index, and the month of a timestamp."""
+index, and the London month of a timestamp."""
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from datetime import date, time
+
+from sqlalchemy import case, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from elearn.extensions import db
+from elearn.dates import london_moment
 
 
 def read_in_order(column) -> ColumnElement:
@@ -37,10 +39,15 @@ def _compile_read_in_order_sqlite(element, compiler, **kw) -> str:
     return "+" + compiler.process(element.column, **kw)
 
 
-def month_of(column):
-    """YYYY-MM of a UTC timestamp, in the database's own dialect."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    # SQLite keeps it as text, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: its first seven
-    # characters are the month (a third quicker than strftime over a year's completions).
-    return func.substr(column, 1, 7)
+def london_month(column, months: list[str]):
+    """YYYY-MM of a UTC timestamp in London, for the months of a period (the column is
+    already within it): a CASE over the moments each month after the first starts in
+    London, the same on every database (SQLite has no time zones). In summer 00:30 on
+    1 July in London is 23:30 on 30 June in UTC, and counts in July."""
+    if len(months) == 1:
+        return literal(months[0])
+    starts = [london_moment(date(int(m[:4]), int(m[5:]), 1), time.min) for m in months[1:]]
+    return case(
+        *((column < start, month) for start, month in zip(starts, months, strict=False)),
+        else_=months[-1],
+    )
