@@ -185,7 +185,7 @@ def report_coverage(start, end, course, output_format, table, threshold, channel
     from elearn.web.csv_export import csv_lines
 
     now = utcnow()
-    default = Period.last_twelve_months(now.date())
+    default = Period.last_twelve_months(london_today())
     period = Period(start.date() if start else default.start, end.date() if end else default.end)
     if period.start > period.end:
         raise click.BadParameter("--to must be on or after --from")

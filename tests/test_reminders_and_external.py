@@ -211,3 +211,43 @@ def test_reminders_link_to_the_configured_site_from_the_command_line(
     assert "Sent 1 reminders" in run_reminders(app)
     body = mails(app)[0].get_payload(decode=True).decode()
     assert "https://elearn.example/courses/" in body
+
+
+def test_today_is_the_london_day_even_while_utc_is_still_on_yesterday(
+    browser, make, session, monkeypatch
+):
+    """00:30 on 1 July in London is 23:30 on 30 June in UTC: training done 'today' is
+    1 July, and a due date of 1 July is today, not the past."""
+    from datetime import UTC, datetime
+
+    import elearn.dates
+    import elearn.models.types
+
+    class Midsummer(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            moment = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(elearn.dates, "datetime", Midsummer)
+    monkeypatch.setattr(elearn.models.types, "datetime", Midsummer)
+    assert elearn.dates.london_today().isoformat() == "2026-07-01"
+
+    org = make.organisation()
+    learner = make.user(org=org)
+    browser.sign_in(learner)
+    browser.get("/certificates/external")
+    from io import BytesIO
+
+    browser.post(
+        "/certificates/external",
+        {
+            "course": "basics",
+            "provider": "Home Office",
+            "course_name": "Prevent awareness e-learning",
+            "completed_on": ["1", "7", "2026"],
+            "reference": "HO-123",
+            "evidence": (BytesIO(PDF), "certificate.pdf"),
+        },
+    )
+    assert session.scalar(select(ExternalRecord)).completed_on.isoformat() == "2026-07-01"

@@ -18,7 +18,7 @@ from elearn import audit
 from elearn.courses.catalogue import Course
 from elearn.courses.operations import new_completion
 from elearn.courses.standing import update_standing
-from elearn.dates import add_months
+from elearn.dates import add_months, london_today
 from elearn.extensions import db
 from elearn.mail import send_mail_or_log
 from elearn.models import (
@@ -62,7 +62,7 @@ def record_external(
     reference: str | None,
     evidence: tuple[str, bytes] | None,
 ) -> ExternalRecord:
-    if completed_on > utcnow().date():
+    if completed_on > london_today():
         raise ExternalRefused("The date you completed it must be today or in the past")
     record = ExternalRecord(
         user_id=user.id,

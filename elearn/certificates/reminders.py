@@ -15,6 +15,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.courses.catalogue import Catalogue
+from elearn.dates import LONDON
 from elearn.extensions import db
 from elearn.mail import compose, deliver, one_connection, refused_for_good
 from elearn.models import (
@@ -174,7 +175,7 @@ def completed_valid(user_id: int, course_slug: str, now: datetime) -> bool:
 
 
 def send_due_reminders(catalogue: Catalogue, now: datetime, sent: Sent) -> None:
-    today = now.date()
+    today = now.astimezone(LONDON).date()  # the day in the City
     for assignment, membership, user in due_assignments(today):
         course = catalogue.get(assignment.course_slug)
         if course is None or completed_valid(user.id, course.slug, now):

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from elearn.courses.problems import Problem
+from elearn.dates import london_today
 
 CONTACTS_FILE = "contacts.yaml"
 REFERENCE = re.compile(r"\[\[contact:(?P<key>[^\]\s]*)\]\]")
@@ -110,7 +111,7 @@ def contact_problems(key: object, entry: object) -> list[str]:
     confirmed = entry.get("confirmed")
     if confirmed is not None and not isinstance(confirmed, date):
         problems.append("'confirmed' must be a date like 2026-12-04")
-    elif isinstance(confirmed, date) and confirmed > date.today():
+    elif isinstance(confirmed, date) and confirmed > london_today():
         problems.append(f"'confirmed' date {confirmed.isoformat()} is in the future")
     for field in ("url", "source"):
         value = entry.get(field)

@@ -21,6 +21,7 @@ from elearn.courses.problems import ContentInvalid, Document, Problem
 from elearn.courses.quiz_parser import QuizParser
 from elearn.courses.quiz_rules import key_place_problem, longest_key_problem
 from elearn.courses.rendering import ADMONITION_TYPES, Renderer
+from elearn.dates import london_today
 from elearn.models.organisation import SECTORS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -272,7 +273,7 @@ class CourseReader:
             if sector not in SECTORS:
                 bad("audience", f"unknown audience '{sector}' (known: {', '.join(SECTORS)})")
         reviewed = meta.get("reviewed")
-        if isinstance(reviewed, date) and reviewed > date.today():
+        if isinstance(reviewed, date) and reviewed > london_today():
             bad("reviewed", f"reviewed date {reviewed.isoformat()} is in the future")
         if meta.get("sources") == []:
             bad("sources", "sources must list at least one public document")

@@ -68,14 +68,14 @@ def my_training():
     progress.sort(
         key=lambda item: (
             item.course.slug not in required,
-            required.get(item.course.slug) or now.date(),
+            required.get(item.course.slug) or london_today(),
         )
     )
     return render_template(
         "courses/my_training.html",
         progress=progress,
         required=required,
-        today=now.date(),
+        today=london_today(),
         certificates=current_certificates(current_user.id, now),
     )
 

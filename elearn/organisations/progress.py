@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from elearn.dates import LONDON
 from elearn.extensions import db
 from elearn.models import (
     WHOLE_ORGANISATION,
@@ -89,7 +90,7 @@ def course_columns(organisation_id: int, course_slug: str, now: datetime, index:
         ),
         (valid, MemberStatus.COMPLETED),
         (due.is_(None), MemberStatus.NOT_REQUIRED),
-        (due < now.date(), MemberStatus.OVERDUE),
+        (due < now.astimezone(LONDON).date(), MemberStatus.OVERDUE),
         (started, MemberStatus.IN_PROGRESS),
         (standing.user_id.is_not(None), MemberStatus.EXPIRED),
     )

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from elearn import audit
 from elearn.certificates.archives import count_current
 from elearn.courses.catalogue import current_catalogue
+from elearn.dates import london_today
 from elearn.extensions import db
 from elearn.models import WHOLE_ORGANISATION, Assignment, Invitation, Membership, User, utcnow
 from elearn.models.certificate import current_certificates
@@ -141,7 +142,7 @@ def members_page(organisation, args, teams_form: TeamsForm, status: int = 200):
         certificates=count_current(organisation.id),
         statuses=REQUIRED_STATUSES,
         course_title=course_title,
-        today=utcnow().date(),
+        today=london_today(),
     ), status
 
 
@@ -326,7 +327,7 @@ def assignments(organisation):
         (team, f"Team: {team}") for team in teams(organisation.id)
     ]
     if form.validate_on_submit():
-        if form.due_on.data < utcnow().date():
+        if form.due_on.data < london_today():
             form.due_on.errors.append("The due date must be today or in the future")
         else:
             requirements.assign_course(

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from elearn.courses.standing import standing_select
+from elearn.dates import LONDON
 from elearn.extensions import db
 from elearn.models import (
     WHOLE_ORGANISATION,
@@ -316,7 +317,10 @@ def overdue(query: ReportQuery) -> dict[str, int]:
     standing = _standing(query)
     statement = (
         _required_members(
-            query, standing, Assignment.due_on < query.now.date(), standing.c.user_id.is_(None)
+            query,
+            standing,
+            Assignment.due_on < query.now.astimezone(LONDON).date(),
+            standing.c.user_id.is_(None),
         )
         .add_columns(
             cast(Membership.organisation_id, String),

@@ -242,8 +242,9 @@ def trend(query: ReportQuery) -> dict[str, dict[str, int]]:
 
 
 def sectors_without_organisations(sectors: dict[str, str]) -> list[str]:
+    from elearn.dates import london_today
     from elearn.models import utcnow
 
     return Figures(
-        ReportQuery(Period(utcnow().date(), utcnow().date()), utcnow())
+        ReportQuery(Period(london_today(), london_today()), utcnow())
     ).sectors_without_organisations(sectors)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from elearn.courses.catalogue import current_catalogue
+from elearn.dates import LONDON
 from elearn.models import SECTORS, utcnow
 from elearn.reports import cache, coverage, sessions
 from elearn.reports.aggregates import TOTAL
@@ -58,7 +59,7 @@ def titles() -> dict[str, str]:
 def default_query() -> ReportQuery:
     """The dashboard's view with no filters: the last twelve months, every course."""
     now = utcnow()
-    return ReportQuery(Period.last_twelve_months(now.date()), now)
+    return ReportQuery(Period.last_twelve_months(now.astimezone(LONDON).date()), now)
 
 
 def build(
