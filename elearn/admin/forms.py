@@ -4,8 +4,8 @@ address), and inviting a manager."""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, Form, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import EmailField, Form, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
 from elearn.admin.listing import (
@@ -18,23 +18,14 @@ from elearn.admin.listing import (
 )
 from elearn.models import SECTORS
 from elearn.web.forms import Form as PostForm
-from elearn.web.forms import GovEmailInput, QueryForm, choices
-
-
-def _select(label: str, anything: str, named: dict[str, str]) -> SelectField:
-    return SelectField(
-        label,
-        widget=GovSelect(),
-        validate_choice=False,
-        choices=choices([("", anything), *((str(k), v) for k, v in named.items())]),
-    )
+from elearn.web.forms import GovEmailInput, QueryForm, filter_select
 
 
 class OrganisationFilterForm(Form):
     q = StringField("Name or email domain", widget=GovTextInput())
-    status = _select("Status", "Any status", ORGANISATION_STATUSES)
-    sector = _select("Sector", "Any sector", SECTORS)
-    manager = _select("Manager", "Any", MANAGER_FILTERS)
+    status = filter_select("Status", "Any status", ORGANISATION_STATUSES)
+    sector = filter_select("Sector", "Any sector", SECTORS)
+    manager = filter_select("Manager", "Any", MANAGER_FILTERS)
 
     @classmethod
     def showing(cls, filters: OrganisationFilters) -> OrganisationFilterForm:
@@ -43,8 +34,8 @@ class OrganisationFilterForm(Form):
 
 class PeopleFilterForm(Form):
     q = StringField("Name or email", widget=GovTextInput())
-    kind = _select("Who", "Everyone", PEOPLE_KINDS)
-    account = _select("Account", "Any account", ACCOUNT_STATES)
+    kind = filter_select("Who", "Everyone", PEOPLE_KINDS)
+    account = filter_select("Account", "Any account", ACCOUNT_STATES)
 
     @classmethod
     def showing(cls, filters: PeopleFilters) -> PeopleFilterForm:

@@ -34,7 +34,14 @@ from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS, Photo, PhotoRefused, safe_p
 from elearn.hub.queue import ASSIGNED, SHOW
 from elearn.hub.triage import REASON_MAX
 from elearn.models import Strand, utcnow
-from elearn.web.forms import DayMonthYearField, Form, QueryForm, TimeField, choices
+from elearn.web.forms import (
+    DayMonthYearField,
+    Form,
+    QueryForm,
+    TimeField,
+    choices,
+    filter_select,
+)
 
 DESCRIPTION_MAX = 2000
 SEEN_DAYS = 366  # what is reported was seen within the last year
@@ -251,24 +258,15 @@ class FiguresFilterForm(QueryForm):
     )
 
 
-def _any(label: str, anything: str, named: dict[str, str]) -> SelectField:
-    return SelectField(
-        label,
-        widget=GovSelect(),
-        validate_choice=False,
-        choices=choices([("", anything), *((str(k), v) for k, v in named.items())]),
-    )
-
-
 class QueueFilterForm(QueryForm):
     """CST's triage queue filters, shown as they are in force (queue.QueueFilters)."""
 
     show = SelectField(
         "Show", widget=GovSelect(), validate_choice=False, choices=choices(list(SHOW.items()))
     )
-    kind = _any("Kind", "Any kind", KINDS)
-    strand = _any("Strand or ideology", "Any", STRANDS)
+    kind = filter_select("Kind", "Any kind", KINDS)
+    strand = filter_select("Strand or ideology", "Any", STRANDS)
     area = StringField(
         "Area or postcode", widget=GovTextInput(), description="For example, EC2V or EC2V 6DN"
     )
-    assigned = _any("Assigned to", "Anyone", ASSIGNED)
+    assigned = filter_select("Assigned to", "Anyone", ASSIGNED)

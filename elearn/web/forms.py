@@ -5,8 +5,8 @@ from datetime import time
 
 from flask import g
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import DateField, IntegerField, SelectChoice, StringField, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms import Form as PlainForm
 
 EXPIRED_MESSAGE = (
@@ -146,6 +146,17 @@ class DayMonthYearField(DateField):
 def choices(pairs) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def filter_select(label: str, anything: str, named: dict) -> SelectField:
+    """A list filter: "anything" first, then each named value; what the address gives
+    is read by the list's own filters (an unknown value is ignored there), not here."""
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        validate_choice=False,
+        choices=choices([("", anything), *((str(k), v) for k, v in named.items())]),
+    )
 
 
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
