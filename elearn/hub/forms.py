@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from elearn.dates import london_moment, london_today
-from elearn.hub.findings import KINDS, STRANDS, normalise_postcode
+from elearn.hub.findings import KINDS, STRANDS, Report, normalise_postcode
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS, Photo, PhotoRefused, safe_photo
 from elearn.hub.queue import ASSIGNED, SHOW
 from elearn.hub.triage import REASON_MAX
@@ -144,6 +144,21 @@ class ReportForm(Form):
         if self.seen_on.data is None or self.seen_time.time is None:
             return None
         return london_moment(self.seen_on.data, self.seen_time.time)
+
+    def said(self) -> Report:
+        """What the reporter said, once the form is valid."""
+        latitude, longitude = self.position
+        return Report(
+            kind=self.kind.data,
+            strand=self.strand.data,
+            description=self.description.data,
+            place=self.place.data,
+            postcode=self.postcode.data,
+            seen_at=self.seen_at,
+            anonymous=bool(self.anonymous.data),
+            latitude=latitude,
+            longitude=longitude,
+        )
 
     @property
     def position(self) -> tuple[float | None, float | None]:

@@ -33,21 +33,6 @@ def _link_not_working():
     return render_template("hub/link_not_working.html"), 404
 
 
-def _said(form: ReportForm) -> findings.Report:
-    latitude, longitude = form.position
-    return findings.Report(
-        kind=form.kind.data,
-        strand=form.strand.data,
-        description=form.description.data,
-        place=form.place.data,
-        postcode=form.postcode.data,
-        seen_at=form.seen_at,
-        anonymous=bool(form.anonymous.data),
-        latitude=latitude,
-        longitude=longitude,
-    )
-
-
 @bp.errorhandler(429)
 def _too_many(error):
     if request.endpoint == "hub.report_by_link":
@@ -76,7 +61,7 @@ def report_by_link(token: str):
         form.form_id.data = findings.new_form_id()
     if form.validate_on_submit():
         finding = findings.report(
-            None, organisation.id, form.form_id.data, _said(form), form.safe_photos
+            None, organisation.id, form.form_id.data, form.said(), form.safe_photos
         )
         reference = finding.public_id  # read before the commit expires it
         db.session.commit()

@@ -100,21 +100,13 @@ def new():
     if not form.is_submitted():
         form.form_id.data = findings.new_form_id()
     if form.validate_on_submit():
-        latitude, longitude = form.position
-        said = findings.Report(
-            kind=form.kind.data,
-            strand=form.strand.data,
-            description=form.description.data,
-            place=form.place.data,
-            postcode=form.postcode.data,
-            seen_at=form.seen_at,
-            anonymous=bool(form.anonymous.data),
-            latitude=latitude,
-            longitude=longitude,
-        )
         reporter = db.session.get(User, current_user.id)
         finding = findings.report(
-            reporter, findings.reporting_for(reporter), form.form_id.data, said, form.safe_photos
+            reporter,
+            findings.reporting_for(reporter),
+            form.form_id.data,
+            form.said(),
+            form.safe_photos,
         )
         reference = finding.public_id  # read before the commit expires it
         db.session.commit()
