@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from elearn.dates import london_moment, london_today
-from elearn.hub.findings import KINDS, STRANDS, Report, normalise_postcode
+from elearn.hub.findings import KINDS, STRANDS, Report, new_form_id, normalise_postcode
 from elearn.hub.photos import MAX_BYTES, MAX_PHOTOS, Photo, PhotoRefused, safe_photo
 from elearn.hub.queue import ASSIGNED, SHOW
 from elearn.hub.triage import REASON_MAX
@@ -191,6 +191,18 @@ class ReportForm(Form):
                 problems.append(f"Photo {number} ({name}): {refused}")
         if problems:
             raise ValidationError("; ".join(problems))
+
+    def shown_with_status(self) -> int:
+        """Ready the form to be shown, and the page's status: the first time, 200 with a
+        new one-time id; sent back with mistakes, 400, the photos to choose again and a
+        new id if its own was missing or wrong."""
+        if not self.is_submitted():
+            self.form_id.data = new_form_id()
+            return 200
+        self.ask_for_the_photos_again()
+        if not self.form_id.data or self.form_id.errors:
+            self.form_id.data = new_form_id()
+        return 400
 
     def ask_for_the_photos_again(self) -> None:
         """Browsers cannot keep chosen files when a form is shown again."""

@@ -57,8 +57,6 @@ def report_by_link(token: str):
     form.anonymous.description = (
         f"Other partners will not see that it was reported for {organisation.name}."
     )
-    if not form.is_submitted():
-        form.form_id.data = findings.new_form_id()
     if form.validate_on_submit():
         finding = findings.report(
             None, organisation.id, form.form_id.data, form.said(), form.safe_photos
@@ -68,12 +66,7 @@ def report_by_link(token: str):
         tell_cst(reference)
         flash("Thank you. Your report has been sent to the Community Safety Team.", "success")
         return redirect(url_for(".link_receipt", token=token, finding_ref=finding.public_id))
-    status = 200
-    if form.is_submitted():
-        form.ask_for_the_photos_again()
-        status = 400
-        if not form.form_id.data or form.form_id.errors:
-            form.form_id.data = findings.new_form_id()
+    status = form.shown_with_status()
     return render_template("hub/report_by_link.html", form=form, organisation=organisation), status
 
 

@@ -97,8 +97,6 @@ def new():
     if not can_report_finding(current_user):
         abort(403)
     form = ReportForm()
-    if not form.is_submitted():
-        form.form_id.data = findings.new_form_id()
     if form.validate_on_submit():
         reporter = db.session.get(User, current_user.id)
         finding = findings.report(
@@ -113,12 +111,7 @@ def new():
         tell_cst(reference)
         flash("Thank you. Your report has been sent to the Community Safety Team.", "success")
         return redirect(url_for(".finding", finding_ref=finding.public_id))
-    status = 200
-    if form.is_submitted():
-        form.ask_for_the_photos_again()
-        status = 400
-        if not form.form_id.data or form.form_id.errors:
-            form.form_id.data = findings.new_form_id()
+    status = form.shown_with_status()
     return render_template("hub/new.html", form=form), status
 
 
